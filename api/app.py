@@ -1,0 +1,324 @@
+"""The HTTP service: FastAPI over one ``QAService``.
+
+The index and model load in a background thread, so ``/healthz`` answers at once and
+``/readyz`` (and every endpoint that needs the index) answers 503 until they are loaded.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi.responses import PlainTextResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.auth import require_writer
+from api.errors import BodySizeLimit, install_error_handlers
+from api.metrics import Metrics
+from api.schemas import (
+    AskRequest,
+    AskResponse,
+    DocumentIn,
+    DocumentList,
+    DocumentOut,
+    DocumentSummary,
+    ErrorOut,
+    Filters,
+    PassageSpanOut,
+    Readiness,
+    WriteResult,
+)
+from index import SearchFilters
+from qa.answers import passage_id
+from qa.documents import DOC_ID_PATTERN, DocumentError, document_from_fields
+from qa.service import QAService
+from qa.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+API_VERSION = "1.0"
+
+_ERRORS: dict[int | str, dict[str, object]] = {
+    status: {"model": ErrorOut} for status in (401, 403, 404, 413, 422, 503)
+}
+
+
+class ServiceSlot:
+    """The service once loaded, or why it is not (yet)."""
+
+    def __init__(self) -> None:
+        self.service: QAService | None = None
+        self.problem = "the index is loading"
+
+    def get(self) -> QAService:
+        if self.service is None:
+            raise HTTPException(503, f"not ready: {self.problem}", headers={"Retry-After": "2"})
+        return self.service
+
+
+def current_service(request: Request) -> QAService:
+    slot: ServiceSlot = request.app.state.slot
+    return slot.get()
+
+
+Service = Annotated[QAService, Depends(current_service)]
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    service: QAService | None = None,
+    seed_if_empty: bool = False,
+) -> FastAPI:
+    """The app. ``service`` skips loading (for embedding in a process that has one)."""
+    settings = settings or get_settings()
+    slot = ServiceSlot()
+    metrics = Metrics()
+
+    def load() -> None:
+        try:
+            loaded = service or QAService.open(settings)
+            if seed_if_empty and loaded.count_documents() == 0:
+                _ingest_seeds(loaded, settings)
+            slot.service = loaded
+            log.info(
+                "ready: %d documents, %d passages",
+                loaded.count_documents(),
+                loaded.count_passages(),
+            )
+        except Exception as error:
+            slot.problem = f"the index failed to load: {error}"
+            log.exception("the index failed to load")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        loader = threading.Thread(target=load, name="index-loader", daemon=True)
+        loader.start()
+        yield
+        loader.join(timeout=30)
+        if slot.service is not None and service is None:
+            slot.service.close()
+
+    app = FastAPI(
+        title="passage-qa",
+        version=API_VERSION,
+        description="Questions about news articles, answered with quoted passages and citations.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.slot = slot
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestMetrics, metrics=metrics)
+
+    def answer(service: QAService, question: str, k: int | None, filters: Filters | None) -> dict:
+        question = question.strip()
+        if not question:
+            raise HTTPException(422, "question: must not be empty")
+        if len(question) > settings.max_question_chars:
+            raise HTTPException(
+                422, f"question: must be at most {settings.max_question_chars} characters"
+            )
+        k = settings.default_k if k is None else k
+        if not 1 <= k <= settings.max_k:
+            raise HTTPException(422, f"k: must be between 1 and {settings.max_k}")
+        result = service.ask(question, k, _search_filters(filters))
+        metrics.observe_answer(result.answerable)
+        return result.to_dict()
+
+    @app.post("/ask", response_model=AskResponse, responses=_ERRORS, tags=["questions"])
+    def ask_post(body: AskRequest, service: Service) -> dict:
+        """Answer a question with the passages that answer it, best first."""
+        return answer(service, body.question, body.k, body.filters)
+
+    @app.get("/ask", response_model=AskResponse, responses=_ERRORS, tags=["questions"])
+    def ask_get(
+        service: Service,
+        q: Annotated[str, Query(description="The question.")],
+        k: Annotated[int | None, Query(description="How many passages.")] = None,
+    ) -> dict:
+        """Answer a question given in the query string."""
+        return answer(service, q, k, None)
+
+    @app.get("/healthz", tags=["operations"])
+    def healthz() -> dict:
+        """The process is alive."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", response_model=Readiness, responses=_ERRORS, tags=["operations"])
+    def readyz(service: Service) -> Readiness:
+        """The index is loaded and questions can be answered (503 until then)."""
+        return Readiness(
+            status="ready",
+            documents=service.count_documents(),
+            passages=service.count_passages(),
+            model=service.encoder.name,
+        )
+
+    @app.get("/metrics", response_class=PlainTextResponse, tags=["operations"])
+    def metrics_text() -> PlainTextResponse:
+        """Prometheus metrics."""
+        gauges: dict[str, tuple[str, float]] = {"qa_ready": ("1 once the index is loaded.", 0)}
+        if slot.service is not None:
+            gauges = {
+                "qa_ready": ("1 once the index is loaded.", 1),
+                "qa_documents": ("Documents in the index.", slot.service.count_documents()),
+                "qa_passages": ("Passages in the index.", slot.service.count_passages()),
+            }
+        return PlainTextResponse(
+            metrics.render(gauges), media_type="text/plain; version=0.0.4; charset=utf-8"
+        )
+
+    @app.get("/documents", response_model=DocumentList, responses=_ERRORS, tags=["documents"])
+    def list_documents(
+        service: Service,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> DocumentList:
+        """The documents in the index, by id, a page at a time."""
+        listings = service.list_documents(limit, offset)
+        return DocumentList(
+            documents=[
+                DocumentSummary(
+                    doc_id=item.document.doc_id,
+                    title=item.document.title,
+                    source=item.document.source,
+                    url=item.document.url,
+                    published=item.document.published,
+                    passages=item.passages,
+                )
+                for item in listings
+            ],
+            total=service.count_documents(),
+            limit=limit,
+            offset=offset,
+        )
+
+    @app.get(
+        "/documents/{doc_id}", response_model=DocumentOut, responses=_ERRORS, tags=["documents"]
+    )
+    def get_document(doc_id: str, service: Service) -> DocumentOut:
+        """A document with its full text and the spans of its passages."""
+        stored = service.get_document(doc_id)
+        if stored is None:
+            raise HTTPException(404, f"no document with doc_id {doc_id!r}")
+        document = stored.document
+        return DocumentOut(
+            doc_id=document.doc_id,
+            title=document.title,
+            source=document.source,
+            url=document.url,
+            published=document.published,
+            metadata=document.metadata,
+            text=document.text,
+            passages=[
+                PassageSpanOut(
+                    passage_id=passage_id(document.doc_id, passage.ordinal),
+                    start=passage.start,
+                    end=passage.end,
+                )
+                for passage in stored.passages
+            ],
+        )
+
+    @app.post(
+        "/documents",
+        response_model=WriteResult,
+        status_code=201,
+        responses=_ERRORS,
+        tags=["documents"],
+        dependencies=[Depends(require_writer)],
+    )
+    def add_document(body: DocumentIn, service: Service, response: Response) -> WriteResult:
+        """Add a document, or replace the one with the same doc_id. Searchable on return."""
+        try:
+            document = document_from_fields(body.model_dump(exclude_none=True))
+        except DocumentError as error:
+            raise HTTPException(422, str(error)) from None
+        status, passages = service.add_document(document)
+        if status != "added":
+            response.status_code = 200
+        return WriteResult(doc_id=document.doc_id, status=status, passages=passages)
+
+    @app.delete(
+        "/documents/{doc_id}",
+        response_model=WriteResult,
+        responses=_ERRORS,
+        tags=["documents"],
+        dependencies=[Depends(require_writer)],
+    )
+    def delete_document(doc_id: str, service: Service) -> WriteResult:
+        """Remove a document and its passages."""
+        if not DOC_ID_PATTERN.match(doc_id) or not service.delete_document(doc_id):
+            raise HTTPException(404, f"no document with doc_id {doc_id!r}")
+        return WriteResult(doc_id=doc_id, status="deleted", passages=0)
+
+    return app
+
+
+def _search_filters(filters: Filters | None) -> SearchFilters | None:
+    if filters is None:
+        return None
+    return SearchFilters(
+        doc_ids=tuple(filters.doc_ids),
+        sources=tuple(filters.sources),
+        published_from=filters.published_from.isoformat() if filters.published_from else "",
+        published_to=filters.published_to.isoformat() if filters.published_to else "",
+    )
+
+
+def _ingest_seeds(service: QAService, settings: Settings) -> None:
+    from qa.loaders import load_paths
+
+    if not settings.seeds_dir.is_dir():
+        log.warning("the index is empty and there is no seeds directory at %s", settings.seeds_dir)
+        return
+    loaded = load_paths([settings.seeds_dir])
+    for error in loaded.errors:
+        log.warning("skipped %s", error)
+    if not loaded.documents:
+        log.warning("the index is empty and %s holds no articles", settings.seeds_dir)
+        return
+    log.info(
+        "the index is empty: ingesting %d articles from %s",
+        len(loaded.documents),
+        settings.seeds_dir,
+    )
+    summary = service.add_documents(loaded.documents, show_progress=True)
+    service.index.flush()
+    log.info("seeded: %s", summary.describe())
+
+
+class RequestMetrics:
+    """Counts requests and times them, labelled by route template (not raw path)."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_status)
+        finally:
+            route = scope.get("route")
+            path = getattr(route, "path", "unmatched")
+            self.metrics.observe_request(
+                scope["method"], path, status, time.perf_counter() - started
+            )

@@ -1,0 +1,21 @@
+"""Storage: the passage store (SQLite) and the vector index (FAISS) behind one small interface.
+
+Knows nothing of the domain (``qa``), the HTTP service (``api``) or evaluation (``eval``).
+"""
+
+from index.base import PassageIndex, SearchFilters, SearchResult
+from index.errors import CorruptIndexError, ModelMismatchError, StorageError
+from index.local import LocalIndex
+from index.records import DocumentRow, PassageRow
+
+__all__ = [
+    "CorruptIndexError",
+    "DocumentRow",
+    "LocalIndex",
+    "ModelMismatchError",
+    "PassageIndex",
+    "PassageRow",
+    "SearchFilters",
+    "SearchResult",
+    "StorageError",
+]

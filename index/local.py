@@ -1,0 +1,187 @@
+"""The embedded index: a directory with a SQLite passage store and a FAISS file beside it.
+
+    <dir>/passages.sqlite3   documents, passages and vectors: the source of truth
+    <dir>/vectors.faiss      the vector index, derived from the store
+    <dir>/manifest.json      what vectors.faiss was built from (model, dimension, counts)
+
+A missing, stale or corrupt FAISS file costs a rebuild from the store, never data.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from index.base import SearchFilters, SearchResult
+from index.errors import CorruptIndexError
+from index.faiss_vectors import VectorIndex
+from index.manifest import FORMAT_VERSION, Manifest, read_manifest, write_manifest
+from index.records import DocumentRow, PassageRow
+from index.sqlite_store import PassageStore
+
+log = logging.getLogger(__name__)
+
+STORE_NAME = "passages.sqlite3"
+VECTOR_NAME = "vectors.faiss"
+
+
+def index_exists(directory: Path) -> bool:
+    return (directory / STORE_NAME).is_file()
+
+
+def stored_model(directory: Path) -> tuple[str, int] | None:
+    """The (model, dimension) an existing index was built with, without loading it."""
+    if not index_exists(directory):
+        return None
+    store = PassageStore(directory / STORE_NAME)
+    try:
+        return store.stored_model()
+    finally:
+        store.close()
+
+
+class LocalIndex:
+    """FAISS + SQLite in one directory; safe to share between the threads of a process."""
+
+    def __init__(self, directory: Path, model: str, dimension: int) -> None:
+        self.directory = directory
+        self.model = model
+        self.dimension = dimension
+        directory.mkdir(parents=True, exist_ok=True)
+        # One query at a time is searched per thread; FAISS's idle OpenMP threads would
+        # otherwise slow the encoder's next forward pass (see DESIGN.md, Performance).
+        faiss.omp_set_num_threads(1)
+        self._lock = threading.RLock()
+        self._store = PassageStore(directory / STORE_NAME)
+        self._store.bind_model(model, dimension)
+        self._vectors = self._load_or_rebuild_vectors()
+        self._dirty = False
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    def _load_or_rebuild_vectors(self) -> VectorIndex:
+        manifest = read_manifest(self.directory)
+        generation = self._store.generation()
+        passages = self._store.count_passages()
+        reason = self._why_stale(manifest, generation, passages)
+        if reason is None:
+            try:
+                vectors = VectorIndex.load(self.directory / VECTOR_NAME, self.dimension)
+                if len(vectors) == passages:
+                    return vectors
+                reason = f"it holds {len(vectors)} vectors for {passages} passages"
+            except CorruptIndexError as error:
+                reason = str(error)
+        if passages:
+            log.warning("rebuilding %s from the passage store: %s", VECTOR_NAME, reason)
+        vectors = VectorIndex(self.dimension)
+        for keys, batch in self._store.iter_vectors():
+            if batch.shape[1] != self.dimension:
+                raise CorruptIndexError(
+                    f"the passage store holds {batch.shape[1]}-dimensional vectors, "
+                    f"not {self.dimension}"
+                )
+            vectors.add(keys, batch)
+        self._write_vectors(vectors, generation)
+        return vectors
+
+    def _why_stale(self, manifest: Manifest | None, generation: int, passages: int) -> str | None:
+        if manifest is None:
+            return "its manifest is missing or unreadable"
+        if manifest.format_version != FORMAT_VERSION:
+            return f"its format version is {manifest.format_version}, not {FORMAT_VERSION}"
+        if manifest.generation != generation or manifest.passages != passages:
+            return "it is older than the passage store"
+        if not (self.directory / VECTOR_NAME).is_file():
+            return "it is missing"
+        return None
+
+    def _write_vectors(self, vectors: VectorIndex, generation: int) -> None:
+        vectors.save(self.directory / VECTOR_NAME)
+        write_manifest(
+            self.directory,
+            Manifest(
+                format_version=FORMAT_VERSION,
+                model=self.model,
+                dimension=self.dimension,
+                documents=self._store.count_documents(),
+                passages=len(vectors),
+                generation=generation,
+                vector_file=VECTOR_NAME,
+                vector_index=vectors.description,
+            ),
+        )
+
+    def flush(self) -> None:
+        """Write the FAISS file and manifest if writes happened since the last flush."""
+        with self._lock:
+            if self._dirty:
+                self._write_vectors(self._vectors, self._store.generation())
+                self._dirty = False
+
+    def close(self) -> None:
+        with self._lock:
+            self.flush()
+            self._store.close()
+
+    # -- writes ------------------------------------------------------------------
+
+    def add_document(
+        self, document: DocumentRow, passages: Sequence[PassageRow], vectors: np.ndarray
+    ) -> None:
+        with self._lock:
+            keys, removed = self._store.upsert_document(document, passages, vectors)
+            self._vectors.remove(np.asarray(removed, dtype=np.int64))
+            self._vectors.add(np.asarray(keys, dtype=np.int64), vectors)
+            self._dirty = True
+
+    def delete_document(self, doc_id: str) -> bool:
+        with self._lock:
+            removed = self._store.delete_document(doc_id)
+            if removed is None:
+                return False
+            self._vectors.remove(np.asarray(removed, dtype=np.int64))
+            self._dirty = True
+            return True
+
+    # -- reads -------------------------------------------------------------------
+
+    def search(
+        self, vector: np.ndarray, k: int, filters: SearchFilters | None = None
+    ) -> list[SearchResult]:
+        with self._lock:
+            allowed = None
+            if filters is not None and not filters.is_empty():
+                allowed = self._store.keys_matching(filters)
+                if not len(allowed):
+                    return []
+            scores, keys = self._vectors.search(vector, k, allowed)
+            rows = self._store.passages_by_key([int(key) for key in keys])
+        return [
+            SearchResult(passage=rows[int(key)][0], document=rows[int(key)][1], score=float(score))
+            for score, key in zip(scores, keys, strict=True)
+            if int(key) in rows
+        ]
+
+    def get_document(self, doc_id: str) -> DocumentRow | None:
+        return self._store.get_document(doc_id)
+
+    def content_hash(self, doc_id: str) -> str | None:
+        return self._store.content_hash(doc_id)
+
+    def list_documents(self, limit: int, offset: int) -> list[tuple[DocumentRow, int]]:
+        return self._store.list_documents(limit, offset)
+
+    def passages_of(self, doc_id: str) -> list[PassageRow]:
+        return self._store.passages_of(doc_id)
+
+    def count_documents(self) -> int:
+        return self._store.count_documents()
+
+    def count_passages(self) -> int:
+        return self._store.count_passages()

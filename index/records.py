@@ -1,0 +1,30 @@
+"""The rows the storage layer keeps: documents and their passages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    doc_id: str
+    title: str
+    text: str
+    source: str = ""
+    url: str = ""
+    published: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
+    content_hash: str = ""
+
+
+@dataclass(frozen=True)
+class PassageRow:
+    """A span of a document. ``key`` is the integer id shared with the vector index."""
+
+    key: int
+    doc_id: str
+    ordinal: int
+    start: int
+    end: int
+    text: str

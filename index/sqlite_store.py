@@ -1,0 +1,328 @@
+"""The passage store: documents, passages and their vectors in one SQLite file.
+
+It is the source of truth of an index directory. Every write is one transaction, so an
+interrupted ingest leaves whole documents or none, and a write is durable once it commits
+(WAL journal, ``synchronous=FULL``). The FAISS file is derived from it; the ``generation``
+counter, bumped by every write, tells whether a FAISS file is stale.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from index.base import SearchFilters
+from index.errors import CorruptIndexError, ModelMismatchError
+from index.records import DocumentRow, PassageRow
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    source TEXT NOT NULL,
+    url TEXT NOT NULL,
+    published TEXT NOT NULL,
+    text TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+-- AUTOINCREMENT: a passage key is never reused, so a stale vector id can never
+-- point at a different passage.
+CREATE TABLE IF NOT EXISTS passages (
+    key INTEGER PRIMARY KEY AUTOINCREMENT,
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    start_offset INTEGER NOT NULL,
+    end_offset INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS passages_by_doc ON passages(doc_id, ordinal);
+CREATE INDEX IF NOT EXISTS documents_by_source ON documents(source);
+CREATE INDEX IF NOT EXISTS documents_by_published ON documents(published);
+"""
+
+_DOCUMENT_COLUMNS = "doc_id, title, text, source, url, published, metadata, content_hash"
+
+
+def _document_from_row(row: Sequence[object]) -> DocumentRow:
+    doc_id, title, text, source, url, published, metadata, content_hash = row
+    return DocumentRow(
+        doc_id=str(doc_id),
+        title=str(title),
+        text=str(text),
+        source=str(source),
+        url=str(url),
+        published=str(published),
+        metadata=json.loads(str(metadata)),
+        content_hash=str(content_hash),
+    )
+
+
+class PassageStore:
+    """One SQLite connection shared by the threads of a process, behind a lock."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        try:
+            # isolation_level=None: no implicit transactions; writes use explicit BEGIN.
+            self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._conn.execute("PRAGMA busy_timeout = 10000")
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute("PRAGMA synchronous = FULL")
+            self._conn.execute("PRAGMA foreign_keys = ON")
+            self._conn.executescript(_SCHEMA)
+            self._check_schema_version()
+        except sqlite3.DatabaseError as error:
+            raise CorruptIndexError(
+                f"the passage store {path} cannot be read ({error}); it is the index's source "
+                "of truth, so restore it from a backup or re-ingest the articles into a new index"
+            ) from error
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    # -- metadata ----------------------------------------------------------------
+
+    def _meta(self, key: str) -> str | None:
+        row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self._conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def _check_schema_version(self) -> None:
+        version = self._meta("schema_version")
+        if version is None:
+            self._set_meta("schema_version", str(SCHEMA_VERSION))
+        elif int(version) != SCHEMA_VERSION:
+            raise CorruptIndexError(
+                f"the passage store {self.path} has schema version {version}; this version of "
+                f"passage-qa reads version {SCHEMA_VERSION}"
+            )
+
+    def bind_model(self, model: str, dimension: int) -> None:
+        """Record the encoder of a new store, or refuse a store built with another one."""
+        with self._lock:
+            stored_model, stored_dimension = self._meta("model"), self._meta("dimension")
+            if stored_model is None or stored_dimension is None:
+                self._set_meta("model", model)
+                self._set_meta("dimension", str(dimension))
+                return
+            if stored_model != model or int(stored_dimension) != dimension:
+                raise ModelMismatchError(
+                    f"the index at {self.path.parent} was built with the model {stored_model!r} "
+                    f"({stored_dimension} dimensions), but the encoder is {model!r} "
+                    f"({dimension} dimensions); use the same model (QA_MODEL) or build a new "
+                    "index for this one"
+                )
+
+    def stored_model(self) -> tuple[str, int] | None:
+        with self._lock:
+            model, dimension = self._meta("model"), self._meta("dimension")
+        return None if model is None or dimension is None else (model, int(dimension))
+
+    def generation(self) -> int:
+        with self._lock:
+            return int(self._meta("generation") or 0)
+
+    # -- writes ------------------------------------------------------------------
+
+    def upsert_document(
+        self, document: DocumentRow, passages: Sequence[PassageRow], vectors: np.ndarray
+    ) -> tuple[list[int], list[int]]:
+        """Store a document, replacing one of the same id, in one transaction.
+
+        Returns the keys given to the new passages and the keys of the passages removed.
+        """
+        if len(passages) != len(vectors):
+            raise ValueError("one vector per passage is needed")
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                removed = self._delete_locked(document.doc_id)
+                self._conn.execute(
+                    f"INSERT INTO documents({_DOCUMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        document.doc_id,
+                        document.title,
+                        document.text,
+                        document.source,
+                        document.url,
+                        document.published,
+                        json.dumps(document.metadata, ensure_ascii=False, sort_keys=True),
+                        document.content_hash,
+                    ),
+                )
+                keys = []
+                for passage, vector in zip(passages, vectors, strict=True):
+                    cursor = self._conn.execute(
+                        "INSERT INTO passages"
+                        "(doc_id, ordinal, start_offset, end_offset, text, vector) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
+                        (
+                            document.doc_id,
+                            passage.ordinal,
+                            passage.start,
+                            passage.end,
+                            passage.text,
+                            vector.tobytes(),
+                        ),
+                    )
+                    keys.append(int(cursor.lastrowid or 0))
+                self._bump_generation()
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return keys, removed
+
+    def delete_document(self, doc_id: str) -> list[int] | None:
+        """Delete a document; the keys of its passages, or None when it did not exist."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                exists = self._conn.execute(
+                    "SELECT 1 FROM documents WHERE doc_id = ?", (doc_id,)
+                ).fetchone()
+                if exists is None:
+                    self._conn.execute("ROLLBACK")
+                    return None
+                removed = self._delete_locked(doc_id)
+                self._bump_generation()
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return removed
+
+    def _delete_locked(self, doc_id: str) -> list[int]:
+        keys = [
+            int(row[0])
+            for row in self._conn.execute("SELECT key FROM passages WHERE doc_id = ?", (doc_id,))
+        ]
+        self._conn.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
+        self._conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+        return keys
+
+    def _bump_generation(self) -> None:
+        self._set_meta("generation", str(int(self._meta("generation") or 0) + 1))
+
+    # -- reads -------------------------------------------------------------------
+
+    def get_document(self, doc_id: str) -> DocumentRow | None:
+        with self._lock:
+            row = self._conn.execute(
+                f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE doc_id = ?", (doc_id,)
+            ).fetchone()
+        return None if row is None else _document_from_row(row)
+
+    def content_hash(self, doc_id: str) -> str | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT content_hash FROM documents WHERE doc_id = ?", (doc_id,)
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def list_documents(self, limit: int, offset: int) -> list[tuple[DocumentRow, int]]:
+        """Documents ordered by id, with their passage counts (text left empty)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT d.doc_id, d.title, '', d.source, d.url, d.published, d.metadata, "
+                "d.content_hash, (SELECT COUNT(*) FROM passages p WHERE p.doc_id = d.doc_id) "
+                "FROM documents d ORDER BY d.doc_id LIMIT ? OFFSET ?",
+                (limit, offset),
+            ).fetchall()
+        return [(_document_from_row(row[:8]), int(row[8])) for row in rows]
+
+    def passages_of(self, doc_id: str) -> list[PassageRow]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT key, doc_id, ordinal, start_offset, end_offset, text FROM passages "
+                "WHERE doc_id = ? ORDER BY ordinal",
+                (doc_id,),
+            ).fetchall()
+        return [PassageRow(*row) for row in rows]
+
+    def passages_by_key(self, keys: Sequence[int]) -> dict[int, tuple[PassageRow, DocumentRow]]:
+        if not keys:
+            return {}
+        marks = ",".join("?" * len(keys))
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT p.key, p.doc_id, p.ordinal, p.start_offset, p.end_offset, p.text, "
+                "d.doc_id, d.title, d.text, d.source, d.url, d.published, d.metadata, "
+                "d.content_hash "
+                f"FROM passages p JOIN documents d ON d.doc_id = p.doc_id WHERE p.key IN ({marks})",
+                [int(key) for key in keys],
+            ).fetchall()
+        return {int(row[0]): (PassageRow(*row[:6]), _document_from_row(row[6:])) for row in rows}
+
+    def keys_matching(self, filters: SearchFilters) -> np.ndarray:
+        """Keys of the passages whose documents pass the filters."""
+        clauses: list[str] = []
+        params: list[str] = []
+        if filters.doc_ids:
+            clauses.append(f"d.doc_id IN ({','.join('?' * len(filters.doc_ids))})")
+            params.extend(filters.doc_ids)
+        if filters.sources:
+            clauses.append(f"d.source IN ({','.join('?' * len(filters.sources))})")
+            params.extend(filters.sources)
+        if filters.published_from:
+            clauses.append("d.published != '' AND d.published >= ?")
+            params.append(filters.published_from)
+        if filters.published_to:
+            # A date-time on the last day still counts: compare its date part.
+            clauses.append("d.published != '' AND substr(d.published, 1, 10) <= ?")
+            params.append(filters.published_to)
+        where = " AND ".join(clauses) or "1"
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT p.key FROM passages p JOIN documents d ON d.doc_id = p.doc_id "
+                f"WHERE {where}",
+                params,
+            ).fetchall()
+        return np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+
+    def iter_vectors(self, batch_size: int = 20_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """All (keys, vectors) in key order, a batch at a time, for rebuilding the vector index."""
+        last_key = -1
+        while True:
+            with self._lock:
+                rows = self._conn.execute(
+                    "SELECT key, vector FROM passages WHERE key > ? ORDER BY key LIMIT ?",
+                    (last_key, batch_size),
+                ).fetchall()
+            if not rows:
+                return
+            keys = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+            vectors = np.vstack([np.frombuffer(row[1], dtype=np.float32) for row in rows])
+            yield keys, vectors
+            last_key = int(keys[-1])
+
+    def count_documents(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
+
+    def count_passages(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("SELECT COUNT(*) FROM passages").fetchone()[0])

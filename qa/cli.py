@@ -1,0 +1,184 @@
+"""The ``qa`` command: ingest articles, ask questions, serve the HTTP API."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import textwrap
+from pathlib import Path
+
+from qa.answers import Answer
+from qa.settings import Settings, get_settings
+
+log = logging.getLogger("qa")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings = get_settings()
+    if getattr(args, "index", None) is not None:
+        settings = settings.model_copy(update={"index_dir": args.index})
+    try:
+        result: int = args.command(args, settings)
+        return result
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:
+        from index import StorageError
+        from qa.encoder import EncoderError
+
+        if isinstance(error, StorageError | EncoderError):
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        raise
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qa", description="Answer questions about news articles with quoted passages."
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    ingest = commands.add_parser("ingest", help="add articles (files or directories)")
+    ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    ingest.add_argument("--index", type=Path, help="index directory (QA_INDEX_DIR)")
+    ingest.set_defaults(command=_ingest)
+
+    ask = commands.add_parser("ask", help="ask a question")
+    ask.add_argument("question")
+    ask.add_argument("--k", type=int, default=None, help="passages to show (default QA_DEFAULT_K)")
+    ask.add_argument("--json", action="store_true", help="print the HTTP API's JSON")
+    ask.add_argument("--index", type=Path, help="index directory (QA_INDEX_DIR)")
+    ask.set_defaults(command=_ask)
+
+    serve = commands.add_parser("serve", help="serve the HTTP API and the chat page")
+    serve.add_argument("--index", type=Path, help="index directory (QA_INDEX_DIR)")
+    serve.add_argument("--host", default=None, help="address to bind (QA_HOST)")
+    serve.add_argument("--port", type=int, default=None, help="port (QA_PORT)")
+    serve.add_argument(
+        "--seed",
+        type=Path,
+        default=None,
+        help="articles to ingest first when the index is empty (QA_SEEDS_DIR)",
+    )
+    serve.set_defaults(command=_serve)
+    return parser
+
+
+def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.loaders import load_paths
+    from qa.service import QAService
+
+    missing = [path for path in args.paths if not path.exists()]
+    for path in missing:
+        print(f"error: {path}: no such file or directory", file=sys.stderr)
+    loaded = load_paths([path for path in args.paths if path.exists()])
+    for error in loaded.errors:
+        print(f"skipped {error}", file=sys.stderr)
+    service = QAService.open(settings)
+    try:
+        summary = service.add_documents(loaded.documents, show_progress=True)
+    finally:
+        service.close()
+    for error in summary.errors:
+        print(f"warning: {error}", file=sys.stderr)
+    print(f"ingested into {settings.index_dir}: {summary.describe()}")
+    return 1 if missing or loaded.errors else 0
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from index.local import index_exists
+    from qa.service import QAService
+
+    question = args.question.strip()
+    if not question:
+        print("error: the question is empty", file=sys.stderr)
+        return 2
+    if len(question) > settings.max_question_chars:
+        print(
+            f"error: the question is over {settings.max_question_chars} characters", file=sys.stderr
+        )
+        return 2
+    k = settings.default_k if args.k is None else args.k
+    if not 1 <= k <= settings.max_k:
+        print(f"error: --k must be between 1 and {settings.max_k}", file=sys.stderr)
+        return 2
+    if not index_exists(settings.index_dir):
+        print(f"error: no index at {settings.index_dir}; run `qa ingest` first", file=sys.stderr)
+        return 2
+    service = QAService.open(settings)
+    try:
+        answer = service.ask(question, k)
+    finally:
+        service.close()
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(format_answer(answer, color=sys.stdout.isatty()))
+    return 0
+
+
+def format_answer(answer: Answer, *, color: bool) -> str:
+    """The answer as text: each passage with its answering sentence marked, then its source."""
+    mark_on, mark_off = ("\033[1;4m", "\033[0m") if color else ("**", "**")
+    lines = []
+    if not answer.answerable:
+        lines.append("The articles do not seem to answer this. Closest passages:\n")
+    for hit in answer.hits:
+        marked = (
+            hit.text[: hit.highlight_start]
+            + mark_on
+            + hit.highlighted_sentence
+            + mark_off
+            + hit.text[hit.highlight_end :]
+        )
+        citation = hit.citation
+        source = ", ".join(part for part in (citation.source, citation.published) if part)
+        lines.append(
+            f"{hit.rank}. [{hit.score:.3f}] {citation.title}" + (f" ({source})" if source else "")
+        )
+        lines.append(textwrap.indent(marked, "   "))
+        where = f"{citation.doc_id} characters {citation.start}-{citation.end}"
+        lines.append(f"   -- {citation.url or 'no link'} | {where}\n")
+    if not answer.hits:
+        lines.append("The index holds no passages yet.")
+    return "\n".join(lines)
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from api.app import create_app
+    from index.local import stored_model
+
+    updates: dict[str, object] = {}
+    if args.host is not None:
+        updates["host"] = args.host
+    if args.port is not None:
+        updates["port"] = args.port
+    if args.seed is not None:
+        updates["seeds_dir"] = args.seed
+    settings = settings.model_copy(update=updates)
+    # Fail before serving when the index on disk belongs to another model.
+    built_with = stored_model(settings.index_dir)
+    if built_with is not None and built_with[0] != settings.model:
+        print(
+            f"error: the index at {settings.index_dir} was built with the model {built_with[0]!r}, "
+            f"but QA_MODEL is {settings.model!r}",
+            file=sys.stderr,
+        )
+        return 2
+    app = create_app(settings, seed_if_empty=True)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

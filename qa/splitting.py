@@ -1,0 +1,125 @@
+"""Splitting a document into passages along sentence boundaries.
+
+Every passage is an exact slice ``text[start:end]`` that holds at most ``max_tokens`` word
+pieces of the encoder's own tokenizer, so the encoder never truncates one. Passages overlap
+by whole trailing sentences (up to ``overlap_tokens``), and every sentence lies whole inside
+at least one passage, except a sentence longer than a whole passage, which is cut at word
+boundaries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from qa.sentences import Span, split_sentences
+
+# Word pieces of a text, without the encoder's special tokens.
+TokenCounter = Callable[[str], int]
+# Character spans (relative to the text) of the word pieces of a text.
+TokenSpans = Callable[[str], list[Span]]
+
+
+@dataclass(frozen=True)
+class PassageSpan:
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """A sentence, or a piece of an over-long sentence, with its word-piece count."""
+
+    start: int
+    end: int
+    tokens: int
+
+
+def split_passages(
+    text: str,
+    *,
+    count_tokens: TokenCounter,
+    token_spans: TokenSpans,
+    max_tokens: int,
+    overlap_tokens: int = 0,
+) -> list[PassageSpan]:
+    if max_tokens < 1:
+        raise ValueError("max_tokens must be at least 1")
+    units = _units(text, count_tokens, token_spans, max_tokens)
+    passages: list[PassageSpan] = []
+    first = 0
+    while first < len(units):
+        last = first
+        used = units[first].tokens
+        while last + 1 < len(units) and used + units[last + 1].tokens <= max_tokens:
+            last += 1
+            used += units[last].tokens
+        # Word pieces are additive over white space for WordPiece tokenizers, but not for
+        # every tokenizer: check the real count and drop trailing sentences until it fits.
+        while (
+            last > first and count_tokens(text[units[first].start : units[last].end]) > max_tokens
+        ):
+            last -= 1
+        passages.append(PassageSpan(units[first].start, units[last].end))
+        if last + 1 >= len(units):
+            break
+        first = _next_first(units, first, last, overlap_tokens)
+    return passages
+
+
+def _next_first(units: list[_Unit], first: int, last: int, overlap_tokens: int) -> int:
+    """The first unit of the next passage: trailing units of this one that fit the overlap."""
+    next_first, carried = last + 1, 0
+    while next_first - 1 > first and carried + units[next_first - 1].tokens <= overlap_tokens:
+        next_first -= 1
+        carried += units[next_first].tokens
+    return next_first
+
+
+def _units(
+    text: str, count_tokens: TokenCounter, token_spans: TokenSpans, max_tokens: int
+) -> list[_Unit]:
+    units = []
+    for start, end in split_sentences(text):
+        tokens = count_tokens(text[start:end])
+        if tokens <= max_tokens:
+            units.append(_Unit(start, end, tokens))
+        else:
+            units.extend(
+                _cut_long_sentence(text, start, end, count_tokens, token_spans, max_tokens)
+            )
+    return units
+
+
+def _cut_long_sentence(
+    text: str,
+    start: int,
+    end: int,
+    count_tokens: TokenCounter,
+    token_spans: TokenSpans,
+    max_tokens: int,
+) -> list[_Unit]:
+    """Pieces of at most max_tokens word pieces, cut where a word starts after white space."""
+    spans = [(start + a, start + b) for a, b in token_spans(text[start:end])]
+    pieces = []
+    first = 0
+    while first < len(spans):
+        last = min(first + max_tokens, len(spans)) - 1
+        if last + 1 < len(spans):
+            # Back off to the last word start, so no word is split between two pieces.
+            cut = last + 1
+            while cut > first + 1 and spans[cut][0] == spans[cut - 1][1]:
+                cut -= 1
+            if cut > first + 1:
+                last = cut - 1
+        piece_start = spans[first][0] if first else start
+        while True:
+            piece_end = spans[last][1] if last + 1 < len(spans) else end
+            # A piece cut inside a word may tokenise differently on its own: recount.
+            tokens = count_tokens(text[piece_start:piece_end])
+            if tokens <= max_tokens or last == first:
+                break
+            last -= 1
+        pieces.append(_Unit(piece_start, piece_end, tokens))
+        first = last + 1
+    return pieces

@@ -17,11 +17,14 @@ _ABBREVIATIONS = frozenset(
     """
     mr mrs ms mx dr prof sen rep gov gen col lt sgt capt cmdr adm maj cpl pvt st ste jr sr
     rev hon pres supt insp det atty messrs mme mlle inc corp ltd co bros llc plc vs v etc
-    al approx est dept univ no nos vol pp fig ft mt ave blvd rd jan feb mar apr jun jul aug
+    al approx est dept univ ft mt ave blvd rd jan feb mar apr jun jul aug
     sep sept oct nov dec mon tue tues wed thu thurs fri sat sun a.m p.m e.g i.e u.s u.k u.n
     u.s.a d.c e.u
     """.split()
 )
+
+# Abbreviations that stand before a number ("No. 5", "pp. 12"): "said no. Then" still ends.
+_NUMBER_ABBREVIATIONS = frozenset("no nos vol pp fig art".split())
 
 # Terminal punctuation, then closing quotes or brackets, then white space.
 _LATIN_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)")  # noqa: RUF001 - curly quotes
@@ -84,7 +87,7 @@ def _ends_sentence(block: str, punct_start: int, punct_end: int) -> bool:
     if word_match is None:
         return True
     word = word_match.group(1).lower()
-    if word in _ABBREVIATIONS:
+    if word in _ABBREVIATIONS or (word in _NUMBER_ABBREVIATIONS and first.isdigit()):
         return False
     # A single capital (an initial, "J. Doe") or a dotted acronym ("U.S.", "N.Y.").
     return not (re.fullmatch(r"[a-z]", word) or re.fullmatch(r"(?:[a-z]\.)+[a-z]", word))

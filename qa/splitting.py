@@ -47,7 +47,7 @@ def split_passages(
         raise ValueError("max_tokens must be at least 1")
     units = _units(text, count_tokens, token_spans, max_tokens)
     passages: list[PassageSpan] = []
-    first = 0
+    first, previous_last = 0, -1
     while first < len(units):
         last = first
         used = units[first].tokens
@@ -60,10 +60,17 @@ def split_passages(
             last > first and count_tokens(text[units[first].start : units[last].end]) > max_tokens
         ):
             last -= 1
+        if last <= previous_last:
+            # The overlap left no room for a new sentence: start after the previous passage.
+            first = previous_last + 1
+            continue
         passages.append(PassageSpan(units[first].start, units[last].end))
+        previous_last = last
         if last + 1 >= len(units):
             break
-        first = _next_first(units, first, last, overlap_tokens)
+        first = _next_first(
+            units, first, last, min(overlap_tokens, max_tokens - units[last + 1].tokens)
+        )
     return passages
 
 
@@ -101,7 +108,7 @@ def _cut_long_sentence(
 ) -> list[_Unit]:
     """Pieces of at most max_tokens word pieces, cut where a word starts after white space."""
     spans = [(start + a, start + b) for a, b in token_spans(text[start:end])]
-    pieces = []
+    pieces: list[_Unit] = []
     first = 0
     while first < len(spans):
         last = min(first + max_tokens, len(spans)) - 1
@@ -112,9 +119,15 @@ def _cut_long_sentence(
                 cut -= 1
             if cut > first + 1:
                 last = cut - 1
-        piece_start = spans[first][0] if first else start
+        # Pieces meet where the next one's first word piece starts, so characters the
+        # tokenizer drops (control characters) are still inside a piece.
+        piece_start = pieces[-1].end if pieces else start
+        while text[piece_start].isspace():
+            piece_start += 1
         while True:
-            piece_end = spans[last][1] if last + 1 < len(spans) else end
+            piece_end = spans[last + 1][0] if last + 1 < len(spans) else end
+            while text[piece_end - 1].isspace():
+                piece_end -= 1
             # A piece cut inside a word may tokenise differently on its own: recount.
             tokens = count_tokens(text[piece_start:piece_end])
             if tokens <= max_tokens or last == first:

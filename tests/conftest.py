@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from qa.encoder import Encoder
+from qa.settings import Settings
+from tests.servers import RunningServer
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE_ARTICLES = Path(__file__).resolve().parent / "fixtures" / "articles"
+SEEDS = ROOT / "seeds"
+TOKEN = "test-token-1234"
+
+
+@pytest.fixture(scope="session")
+def encoder() -> Encoder:
+    """The real packaged model, loaded once for the session."""
+    return Encoder()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(index_dir=tmp_path / "index", api_token=None)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """The real server over the fixture articles, shared by the end-to-end tests."""
+    directory = tmp_path_factory.mktemp("server")
+    running = RunningServer(
+        directory / "index", FIXTURE_ARTICLES, TOKEN, directory / "server.log"
+    ).start()
+    yield running
+    running.stop()

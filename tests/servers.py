@@ -1,0 +1,81 @@
+"""Starting the real server in a subprocess on a free loopback port, for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+READY_TIMEOUT_SECONDS = 180
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class RunningServer:
+    """``qa serve`` over an index directory, as a user would start it."""
+
+    def __init__(self, index_dir: Path, seeds: Path | None, token: str | None, log: Path) -> None:
+        self.index_dir = index_dir
+        self.seeds = seeds
+        self.token = token
+        self.log_path = log
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> RunningServer:
+        env = {key: value for key, value in os.environ.items() if not key.startswith("QA_")}
+        if self.token is not None:
+            env["QA_API_TOKEN"] = self.token
+        command = [sys.executable, "-m", "qa.cli", "serve", "--index", str(self.index_dir)]
+        command += ["--host", "127.0.0.1", "--port", str(self.port)]
+        command += [
+            "--seed",
+            str(self.seeds if self.seeds is not None else self.index_dir / "none"),
+        ]
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
+        self.wait_ready()
+        return self
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the server exited early:\n{self.log_path.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{self.base_url}/readyz", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.25)
+        raise RuntimeError(
+            f"the server was not ready in time:\n{self.log_path.read_text()[-3000:]}"
+        )
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(sig)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=30)
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, timeout=30)
+
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}

@@ -1,0 +1,162 @@
+"""The storage layer on its own: SQLite store + FAISS file, with random unit vectors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index import CorruptIndexError, DocumentRow, LocalIndex, ModelMismatchError, PassageRow
+from index.base import SearchFilters
+from index.local import STORE_NAME, VECTOR_NAME
+from index.manifest import read_manifest
+
+DIMENSION = 16
+MODEL = "test-model"
+
+
+def unit(seed: int) -> np.ndarray:
+    vector = np.random.default_rng(seed).normal(size=DIMENSION).astype(np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+def add(
+    index: LocalIndex, doc_id: str, seeds: list[int], source: str = "S", published: str = ""
+) -> None:
+    text = " ".join(f"part{seed}." for seed in seeds)
+    passages, offset = [], 0
+    for ordinal, seed in enumerate(seeds):
+        piece = f"part{seed}."
+        start = text.index(piece, offset)
+        passages.append(PassageRow(0, doc_id, ordinal, start, start + len(piece), piece))
+        offset = start + len(piece)
+    document = DocumentRow(
+        doc_id, f"Title {doc_id}", text, source, "", published, {}, f"hash-{doc_id}"
+    )
+    index.add_document(document, passages, np.vstack([unit(seed) for seed in seeds]))
+
+
+@pytest.fixture
+def index(tmp_path: Path) -> LocalIndex:
+    return LocalIndex(tmp_path / "index", MODEL, DIMENSION)
+
+
+def top(
+    index: LocalIndex, seed: int, k: int = 1, filters: SearchFilters | None = None
+) -> list[str]:
+    return [r.passage.text for r in index.search(unit(seed), k, filters)]
+
+
+def test_search_finds_the_nearest_passage_with_its_document(index: LocalIndex) -> None:
+    add(index, "a", [1, 2, 3])
+    add(index, "b", [4, 5])
+    (result,) = index.search(unit(5), 1)
+    assert result.passage.text == "part5." and result.document.doc_id == "b"
+    assert result.score == pytest.approx(1.0, abs=1e-5)
+    assert result.document.text[result.passage.start : result.passage.end] == result.passage.text
+    assert len(index.search(unit(5), 50)) == 5
+
+
+def test_save_and_load_keep_everything(tmp_path: Path, index: LocalIndex) -> None:
+    add(index, "a", [1, 2])
+    index.close()
+    manifest = read_manifest(tmp_path / "index")
+    assert manifest is not None
+    assert (manifest.model, manifest.dimension, manifest.documents, manifest.passages) == (
+        MODEL,
+        DIMENSION,
+        1,
+        2,
+    )
+    reopened = LocalIndex(tmp_path / "index", MODEL, DIMENSION)
+    assert top(reopened, 2) == ["part2."]
+    assert reopened.count_documents() == 1 and reopened.count_passages() == 2
+
+
+def test_replacing_a_document_removes_its_old_passages(index: LocalIndex) -> None:
+    add(index, "a", [1, 2])
+    add(index, "a", [3])
+    assert index.count_passages() == 1
+    assert all(r.passage.text == "part3." for r in index.search(unit(1), 10))
+
+
+def test_delete_removes_document_passages_and_vectors(tmp_path: Path, index: LocalIndex) -> None:
+    add(index, "a", [1, 2])
+    add(index, "b", [3])
+    assert index.delete_document("a") is True
+    assert index.delete_document("a") is False
+    assert index.get_document("a") is None
+    assert top(index, 1, k=10) == ["part3."]
+    index.close()
+    assert top(LocalIndex(tmp_path / "index", MODEL, DIMENSION), 1, k=10) == ["part3."]
+
+
+def test_passage_keys_are_never_reused(index: LocalIndex) -> None:
+    add(index, "a", [1])
+    first_key = index.passages_of("a")[0].key
+    index.delete_document("a")
+    add(index, "b", [1])
+    assert index.passages_of("b")[0].key > first_key
+
+
+def test_filters_restrict_the_search(index: LocalIndex) -> None:
+    add(index, "a", [1], source="Wire", published="2024-01-10")
+    add(index, "b", [2], source="Paper", published="2024-03-05T12:00:00")
+    add(index, "c", [3], source="Paper", published="")
+    assert top(index, 1, 3, SearchFilters(sources=("Paper",))) == top(
+        index, 1, 3, SearchFilters(doc_ids=("b", "c"))
+    )
+    assert set(top(index, 1, 3, SearchFilters(sources=("Paper",)))) == {"part2.", "part3."}
+    assert top(index, 1, 3, SearchFilters(published_from="2024-02-01")) == ["part2."]
+    assert top(index, 1, 3, SearchFilters(published_to="2024-03-05")) == top(
+        index, 1, 3, SearchFilters(published_from="2024-01-01")
+    )
+    assert top(index, 1, 3, SearchFilters(sources=("Nobody",))) == []
+
+
+def test_an_index_built_with_another_model_is_refused(tmp_path: Path, index: LocalIndex) -> None:
+    add(index, "a", [1])
+    index.close()
+    with pytest.raises(ModelMismatchError, match="test-model"):
+        LocalIndex(tmp_path / "index", "other-model", DIMENSION)
+    with pytest.raises(ModelMismatchError, match="16 dimensions"):
+        LocalIndex(tmp_path / "index", MODEL, 32)
+
+
+@pytest.mark.parametrize("damage", ["corrupt", "missing", "truncated", "manifest"])
+def test_a_lost_or_corrupt_vector_file_is_rebuilt_from_the_store(
+    tmp_path: Path, index: LocalIndex, damage: str
+) -> None:
+    add(index, "a", [1, 2, 3])
+    index.close()
+    vector_file = tmp_path / "index" / VECTOR_NAME
+    if damage == "corrupt":
+        vector_file.write_bytes(b"this is not a faiss index")
+    elif damage == "missing":
+        vector_file.unlink()
+    elif damage == "truncated":
+        vector_file.write_bytes(vector_file.read_bytes()[:100])
+    else:
+        (tmp_path / "index" / "manifest.json").write_text("{", "utf-8")
+    reopened = LocalIndex(tmp_path / "index", MODEL, DIMENSION)
+    assert top(reopened, 3) == ["part3."]
+    assert read_manifest(tmp_path / "index") is not None
+
+
+def test_writes_not_yet_flushed_are_rebuilt_after_a_crash(
+    tmp_path: Path, index: LocalIndex
+) -> None:
+    add(index, "a", [1])
+    index.flush()
+    add(index, "b", [2])  # committed to SQLite, FAISS file not rewritten: as after a crash
+    reopened = LocalIndex(tmp_path / "index", MODEL, DIMENSION)
+    assert top(reopened, 2) == ["part2."]
+
+
+def test_a_corrupt_store_is_reported_clearly(tmp_path: Path) -> None:
+    directory = tmp_path / "index"
+    directory.mkdir()
+    (directory / STORE_NAME).write_bytes(b"garbage" * 100)
+    with pytest.raises(CorruptIndexError, match="cannot be read"):
+        LocalIndex(directory, MODEL, DIMENSION)

@@ -1,0 +1,156 @@
+"""Ingest: splitting, embedding and storing, in process and through the `qa` command."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from index import LocalIndex
+from qa.documents import document_from_fields
+from qa.encoder import Encoder
+from qa.loaders import load_paths
+from qa.service import QAService
+from qa.settings import Settings
+from tests.conftest import FIXTURE_ARTICLES
+
+
+@pytest.fixture
+def service(settings: Settings, encoder: Encoder) -> QAService:
+    return QAService(
+        settings, encoder, LocalIndex(settings.index_dir, encoder.name, encoder.dimension)
+    )
+
+
+def qa_command(*args: str, index: Path) -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("QA_")}
+    return subprocess.run(
+        [sys.executable, "-m", "qa.cli", *args, "--index", str(index)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        check=False,
+    )
+
+
+def test_ingest_stores_exact_passages_and_is_idempotent(service: QAService) -> None:
+    documents = load_paths([FIXTURE_ARTICLES]).documents
+    first = service.add_documents(documents)
+    assert (first.added, first.unchanged) == (2, 0)
+    assert first.passages == service.count_passages() > 2
+    for document in documents:
+        stored = service.get_document(document.doc_id)
+        assert stored is not None and stored.document == document
+        for passage in stored.passages:
+            assert document.text[passage.start : passage.end] == passage.text
+            assert service.encoder.count_tokens(passage.text) <= service.passager.max_tokens
+    again = service.add_documents(documents)
+    assert (again.added, again.replaced, again.unchanged, again.passages) == (0, 0, 2, 0)
+    assert service.count_passages() == first.passages
+
+
+def test_reingesting_a_changed_document_replaces_it(service: QAService) -> None:
+    original = document_from_fields(
+        {"doc_id": "d1", "title": "T", "text": "The ferry leaves at noon."}
+    )
+    service.add_documents([original])
+    changed = document_from_fields(
+        {"doc_id": "d1", "title": "T", "text": "The ferry now leaves at one."}
+    )
+    summary = service.add_documents([changed])
+    assert summary.replaced == 1 and service.count_documents() == 1
+    answer = service.ask("when does the ferry leave?", 5)
+    assert [hit.text for hit in answer.hits] == ["The ferry now leaves at one."]
+
+
+def test_a_doc_id_given_twice_in_one_ingest_keeps_the_last(service: QAService) -> None:
+    documents = [
+        document_from_fields({"doc_id": "d", "title": "T", "text": "First version."}),
+        document_from_fields({"doc_id": "d", "title": "T", "text": "Second version."}),
+    ]
+    summary = service.add_documents(documents)
+    assert summary.added == 1 and "more than once" in summary.errors[0]
+    stored = service.get_document("d")
+    assert stored is not None and stored.document.text == "Second version."
+
+
+def test_cli_ingest_skips_bad_files_and_reports_them(tmp_path: Path) -> None:
+    articles = tmp_path / "articles"
+    articles.mkdir()
+    (articles / "good.txt").write_text("Good headline\nThe good article has one sentence.", "utf-8")
+    (articles / "bad.json").write_text("{oops", "utf-8")
+    index = tmp_path / "index"
+    result = qa_command("ingest", str(articles), index=index)
+    assert result.returncode == 1, result.stderr
+    assert "bad.json" in result.stderr
+    assert "1 documents (1 added" in result.stdout
+    asked = qa_command("ask", "what does the good article say?", "--json", index=index)
+    assert asked.returncode == 0, asked.stderr
+    answer = json.loads(asked.stdout)
+    assert answer["passages"][0]["citation"]["title"] == "Good headline"
+    assert set(answer) == {"question", "answerable", "passages", "took_ms"}
+
+
+def test_cli_refuses_an_index_of_another_model_clearly(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    LocalIndex(index, "some-other-model", 384).close()
+    result = qa_command("ask", "anything?", index=index)
+    assert result.returncode == 2
+    assert "was built with the model 'some-other-model'" in result.stderr
+
+
+def test_an_interrupted_ingest_leaves_a_loadable_index(tmp_path: Path) -> None:
+    articles = tmp_path / "many.jsonl"
+    with articles.open("w", encoding="utf-8") as handle:
+        # Short one-passage articles, enough for several embedding groups.
+        for number in range(1200):
+            text = " ".join(
+                f"Article {number} sentence {s} is about item {number * s}." for s in range(4)
+            )
+            handle.write(
+                json.dumps({"doc_id": f"a{number}", "title": f"Article {number}", "text": text})
+                + "\n"
+            )
+    index = tmp_path / "index"
+    env = {key: value for key, value in os.environ.items() if not key.startswith("QA_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "qa.cli", "ingest", str(articles), "--index", str(index)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 240
+        stored = 0
+        while time.monotonic() < deadline and process.poll() is None and stored == 0:
+            time.sleep(0.2)
+            try:
+                with sqlite3.connect(index / "passages.sqlite3", timeout=1) as connection:
+                    stored = connection.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+            except sqlite3.OperationalError:
+                stored = 0
+        assert stored > 0, "the ingest stored no document in time"
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    reopened = LocalIndex(index, "packaged:all-MiniLM-L6-v2", 384)
+    documents = reopened.count_documents()
+    assert 0 < documents < 1200
+    # Every stored document is whole: all its passages are there and searchable.
+    for row, passages in reopened.list_documents(limit=1000, offset=0):
+        assert passages > 0
+    assert reopened.count_passages() == sum(p for _, p in reopened.list_documents(1000, 0))
+    # A rerun completes the ingest, skipping what is already stored.
+    reopened.close()
+    rerun = qa_command("ingest", str(articles), index=index)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"{documents} unchanged" in rerun.stdout
+    assert LocalIndex(index, "packaged:all-MiniLM-L6-v2", 384).count_documents() == 1200

@@ -27,9 +27,9 @@ _ABBREVIATIONS = frozenset(
 _NUMBER_ABBREVIATIONS = frozenset("no nos vol pp fig art".split())
 
 # Terminal punctuation, then closing quotes or brackets, then white space.
-_LATIN_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)")  # noqa: RUF001 - curly quotes
+_LATIN_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)")
 # Full-width terminators end a sentence even with no space after them.
-_WIDE_END = re.compile(r"[。！？]+[」』”’）]*")  # noqa: RUF001 - full-width on purpose
+_WIDE_END = re.compile(r"[。！？]+[」』”’）]*")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 _WORD_BEFORE = re.compile(r"([\w.]+)[.]$")
 

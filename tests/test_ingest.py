@@ -145,7 +145,7 @@ def test_an_interrupted_ingest_leaves_a_loadable_index(tmp_path: Path) -> None:
     documents = reopened.count_documents()
     assert 0 < documents < 1200
     # Every stored document is whole: all its passages are there and searchable.
-    for row, passages in reopened.list_documents(limit=1000, offset=0):
+    for _row, passages in reopened.list_documents(limit=1000, offset=0):
         assert passages > 0
     assert reopened.count_passages() == sum(p for _, p in reopened.list_documents(1000, 0))
     # A rerun completes the ingest, skipping what is already stored.

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -40,7 +42,7 @@ def check_invariants(
         covered.update(range(passage.start, passage.end))
     assert all(i in covered for i, char in enumerate(text) if not char.isspace())
     # Passages are in order and each starts after the previous one.
-    assert all(a.start < b.start and a.end < b.end for a, b in zip(passages, passages[1:]))
+    assert all(a.start < b.start and a.end < b.end for a, b in pairwise(passages))
     return passages
 
 
@@ -54,7 +56,7 @@ def test_articles_split_within_the_limit_with_whole_sentences(encoder: Encoder, 
 def test_passages_overlap_by_whole_sentences(encoder: Encoder) -> None:
     text = " ".join(f"Sentence number {n} is about topic {n}." for n in range(30))
     passages = check_invariants(encoder, text, max_tokens=40, overlap=15)
-    for first, second in zip(passages, passages[1:]):
+    for first, second in pairwise(passages):
         assert second.start < first.end, "consecutive passages share their boundary sentence"
         shared = text[second.start : first.end]
         assert shared.startswith("Sentence") and shared.endswith(".")
@@ -63,7 +65,7 @@ def test_passages_overlap_by_whole_sentences(encoder: Encoder) -> None:
 def test_no_overlap_when_none_is_asked(encoder: Encoder) -> None:
     text = " ".join(f"Sentence number {n} is here." for n in range(30))
     passages = split(encoder, text, max_tokens=40, overlap=0)
-    assert all(a.end < b.start for a, b in zip(passages, passages[1:]))
+    assert all(a.end < b.start for a, b in pairwise(passages))
 
 
 def test_empty_text_has_no_passages(encoder: Encoder) -> None:

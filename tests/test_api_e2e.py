@@ -1,0 +1,313 @@
+"""The real server (`qa serve`, real model, index on disk) driven over HTTP on loopback."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import httpx
+import pytest
+
+from qa.loaders import find_files
+from tests.conftest import FIXTURE_ARTICLES, SEEDS, TOKEN
+from tests.servers import RunningServer
+
+pytestmark = pytest.mark.e2e
+
+
+def ask(server: RunningServer, question: str, k: int = 5) -> dict:
+    response = httpx.post(f"{server.base_url}/ask", json={"question": question, "k": k}, timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("How much will the tidal barrier cost?", "84 million euros"),
+        ("Why did the rail workers walk out?", "staffing on night shifts"),
+        ("How much are sea levels expected to rise?", "40 centimetres by 2080"),
+        ("What pay increase did the rail company offer?", "4 percent pay rise"),
+        ("When will the trains run normally again?", "from Saturday morning"),
+    ],
+)
+def test_questions_about_the_articles_find_the_answering_passage_first(
+    server: RunningServer, question: str, expected: str
+) -> None:
+    answer = ask(server, question)
+    assert answer["answerable"] is True
+    first = answer["passages"][0]
+    assert expected in first["text"]
+    assert first["rank"] == 1 and answer["took_ms"] > 0
+
+
+def test_the_highlight_is_a_whole_sentence_of_the_passage(server: RunningServer) -> None:
+    answer = ask(server, "When will the trains run normally again?")
+    first = answer["passages"][0]
+    highlight = first["text"][first["highlight"]["start"] : first["highlight"]["end"]]
+    assert highlight == (
+        "A spokesperson for Valley Rail said trains should run normally again from Saturday "
+        "morning, although the first services of the day may be delayed while crews return "
+        "to their depots."
+    )
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Who won the World Cup?", "How do I bake sourdough bread?", "What is the capital of France?"],
+)
+def test_off_topic_questions_are_not_answerable(server: RunningServer, question: str) -> None:
+    answer = ask(server, question)
+    assert answer["answerable"] is False
+    assert answer["passages"], "the closest passages still come back for the page to show"
+
+
+def test_every_citation_points_at_the_exact_text_of_its_document(server: RunningServer) -> None:
+    questions = [
+        "tidal barrier cost",
+        "night shift staff",
+        "insurers flood cover",
+        "school attendance",
+    ]
+    documents: dict[str, dict] = {}
+    for question in questions:
+        for passage in ask(server, question, k=10)["passages"]:
+            citation = passage["citation"]
+            if citation["doc_id"] not in documents:
+                response = httpx.get(
+                    f"{server.base_url}/documents/{citation['doc_id']}", timeout=30
+                )
+                assert response.status_code == 200
+                documents[citation["doc_id"]] = response.json()
+            document = documents[citation["doc_id"]]
+            assert document["text"][citation["start"] : citation["end"]] == passage["text"]
+            for field in ("title", "source", "url", "published"):
+                assert citation[field] == document[field]
+            spans = {(p["passage_id"], p["start"], p["end"]) for p in document["passages"]}
+            assert (citation["passage_id"], citation["start"], citation["end"]) in spans
+            highlight = passage["highlight"]
+            assert 0 <= highlight["start"] < highlight["end"] <= len(passage["text"])
+    assert len(documents) == 2
+
+
+def test_get_and_post_ask_agree(server: RunningServer) -> None:
+    posted = ask(server, "Who voted against the barrier?", k=3)
+    got = httpx.get(
+        f"{server.base_url}/ask", params={"q": "Who voted against the barrier?", "k": 3}, timeout=30
+    ).json()
+    assert [p["citation"]["passage_id"] for p in got["passages"]] == [
+        p["citation"]["passage_id"] for p in posted["passages"]
+    ]
+    assert len(got["passages"]) == 3
+
+
+def test_filters_restrict_answers_to_a_source(server: RunningServer) -> None:
+    response = httpx.post(
+        f"{server.base_url}/ask",
+        json={"question": "strike", "k": 10, "filters": {"sources": ["Fixture Gazette"]}},
+        timeout=30,
+    )
+    assert response.status_code == 200
+    sources = {p["citation"]["source"] for p in response.json()["passages"]}
+    assert sources == {"Fixture Gazette"}
+
+
+def test_operations_endpoints(server: RunningServer) -> None:
+    with server.client() as client:
+        assert client.get("/healthz").json() == {"status": "ok"}
+        ready = client.get("/readyz").json()
+        assert ready["status"] == "ready" and ready["documents"] == 2 and ready["passages"] > 2
+        metrics = client.get("/metrics")
+        assert metrics.status_code == 200
+        assert 'qa_http_requests_total{method="GET",route="/readyz",status="200"}' in metrics.text
+        assert "qa_passages " in metrics.text
+        assert client.get("/docs").status_code == 200
+        assert "/ask" in client.get("/openapi.json").json()["paths"]
+        listing = client.get("/documents").json()
+        assert listing["total"] == 2 and len(listing["documents"]) == 2
+
+
+LONG = "x" * 1001
+
+BAD_REQUESTS = [
+    ("empty question", "POST", "/ask", {"json": {"question": ""}}, 422, "question"),
+    ("blank question", "POST", "/ask", {"json": {"question": "  \n "}}, 422, "question"),
+    ("question too long", "POST", "/ask", {"json": {"question": LONG}}, 422, "1000"),
+    ("question not a string", "POST", "/ask", {"json": {"question": 5}}, 422, "question"),
+    ("missing question", "POST", "/ask", {"json": {"k": 3}}, 422, "question"),
+    ("k zero", "POST", "/ask", {"json": {"question": "q", "k": 0}}, 422, "k"),
+    ("k too big", "POST", "/ask", {"json": {"question": "q", "k": 51}}, 422, "k"),
+    ("k not a number", "POST", "/ask", {"json": {"question": "q", "k": "five"}}, 422, "k"),
+    ("k fractional", "POST", "/ask", {"json": {"question": "q", "k": 2.5}}, 422, "k"),
+    ("unknown field", "POST", "/ask", {"json": {"question": "q", "kk": 1}}, 422, "kk"),
+    ("bad filter", "POST", "/ask", {"json": {"question": "q", "filters": {"x": 1}}}, 422, "x"),
+    (
+        "malformed json",
+        "POST",
+        "/ask",
+        {"content": b'{"question": "q"', "headers": {"content-type": "application/json"}},
+        422,
+        "JSON",
+    ),
+    (
+        "not utf-8",
+        "POST",
+        "/ask",
+        {"content": b'{"question": "caf\xe9"}', "headers": {"content-type": "application/json"}},
+        422,
+        "UTF-8",
+    ),
+    ("json array", "POST", "/ask", {"json": ["question"]}, 422, "object"),
+    ("body too large", "POST", "/ask", {"json": {"question": "q" * 6_000_000}}, 413, "limit"),
+    ("get without q", "GET", "/ask", {}, 422, "q"),
+    ("get k not a number", "GET", "/ask", {"params": {"q": "x", "k": "many"}}, 422, "k"),
+    ("get empty q", "GET", "/ask", {"params": {"q": ""}}, 422, "question"),
+    ("unknown document", "GET", "/documents/nope", {}, 404, "nope"),
+    ("bad paging", "GET", "/documents", {"params": {"limit": 0}}, 422, "limit"),
+    (
+        "write without token",
+        "POST",
+        "/documents",
+        {"json": {"title": "t", "text": "x"}},
+        401,
+        "Bearer",
+    ),
+    (
+        "write with wrong token",
+        "POST",
+        "/documents",
+        {"json": {"title": "t", "text": "x"}, "headers": {"Authorization": "Bearer wrong"}},
+        403,
+        "token",
+    ),
+    ("delete without token", "DELETE", "/documents/anything", {}, 401, "Bearer"),
+    (
+        "document without text",
+        "POST",
+        "/documents",
+        {"json": {"title": "t"}, "headers": {"Authorization": f"Bearer {TOKEN}"}},
+        422,
+        "text",
+    ),
+    (
+        "document bad id",
+        "POST",
+        "/documents",
+        {"json": {"doc_id": "a b", "text": "x"}, "headers": {"Authorization": f"Bearer {TOKEN}"}},
+        422,
+        "doc_id",
+    ),
+    (
+        "document bad date",
+        "POST",
+        "/documents",
+        {
+            "json": {"text": "x", "published": "yesterday"},
+            "headers": {"Authorization": f"Bearer {TOKEN}"},
+        },
+        422,
+        "published",
+    ),
+    (
+        "document metadata not object",
+        "POST",
+        "/documents",
+        {"json": {"text": "x", "metadata": [1]}, "headers": {"Authorization": f"Bearer {TOKEN}"}},
+        422,
+        "metadata",
+    ),
+    (
+        "delete unknown",
+        "DELETE",
+        "/documents/nope",
+        {"headers": {"Authorization": f"Bearer {TOKEN}"}},
+        404,
+        "nope",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "options", "status", "mentions"),
+    [case[1:] for case in BAD_REQUESTS],
+    ids=[case[0] for case in BAD_REQUESTS],
+)
+def test_bad_input_gets_a_clear_json_error(
+    server: RunningServer, method: str, path: str, options: dict, status: int, mentions: str
+) -> None:
+    response = httpx.request(method, f"{server.base_url}{path}", timeout=30, **options)
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert mentions in body["detail"]
+
+
+def test_posted_documents_are_searchable_at_once_and_survive_a_crash(tmp_path: Path) -> None:
+    running = RunningServer(tmp_path / "index", FIXTURE_ARTICLES, TOKEN, tmp_path / "log").start()
+    try:
+        article = {
+            "doc_id": "lighthouse-1",
+            "title": "Old lighthouse reopens as a museum",
+            "text": "The Kessel Point lighthouse reopened on Saturday as a maritime museum. "
+            "Its lamp, first lit in 1871, was restored by volunteers over six winters.",
+            "source": "Fixture Courier",
+            "url": "https://example.org/fixtures/lighthouse",
+            "published": "2024-06-01",
+            "section": "culture",
+        }
+        with running.client() as client:
+            created = client.post("/documents", json=article, headers=running.auth())
+            assert created.status_code == 201, created.text
+            assert created.json() == {"doc_id": "lighthouse-1", "status": "added", "passages": 1}
+            again = client.post("/documents", json=article, headers=running.auth())
+            assert again.status_code == 200 and again.json()["status"] == "unchanged"
+            answer = ask(running, "When was the lighthouse lamp first lit?")
+            assert answer["passages"][0]["citation"]["doc_id"] == "lighthouse-1"
+            deleted = client.post(
+                "/documents",
+                json={"doc_id": "gone-1", "text": "A doomed article about lighthouses."},
+                headers=running.auth(),
+            )
+            assert deleted.status_code == 201
+            assert client.delete("/documents/gone-1", headers=running.auth()).status_code == 200
+        # A crash: no shutdown, no flush of the FAISS file. The SQLite commit is the durability.
+        running.stop(signal.SIGKILL)
+        running.start()
+        answer = ask(running, "When was the lighthouse lamp first lit?")
+        assert answer["passages"][0]["citation"]["doc_id"] == "lighthouse-1"
+        with running.client() as client:
+            document = client.get("/documents/lighthouse-1").json()
+            assert document["metadata"] == {"section": "culture"}
+            assert client.get("/documents/gone-1").status_code == 404
+            assert client.get("/readyz").json()["documents"] == 3
+    finally:
+        running.stop()
+
+
+def test_writes_are_refused_when_no_token_is_configured(tmp_path: Path) -> None:
+    running = RunningServer(tmp_path / "index", FIXTURE_ARTICLES, None, tmp_path / "log").start()
+    try:
+        response = httpx.post(
+            f"{running.base_url}/documents",
+            json={"title": "t", "text": "x"},
+            headers={"Authorization": "Bearer anything"},
+            timeout=30,
+        )
+        assert response.status_code == 403
+        assert "QA_API_TOKEN" in response.json()["detail"]
+    finally:
+        running.stop()
+
+
+SEED_ARTICLES = list(find_files([SEEDS])) if SEEDS.is_dir() else []
+
+
+@pytest.mark.skipif(not SEED_ARTICLES, reason="the product's seed articles are not in seeds/ yet")
+def test_the_card_question_finds_the_kremlin_nato_passage(tmp_path: Path) -> None:
+    running = RunningServer(tmp_path / "index", SEEDS, None, tmp_path / "log").start()
+    try:
+        answer = ask(running, "what does Russia demand on NATO?")
+        assert answer["answerable"] is True
+        first = answer["passages"][0]["text"]
+        assert "Kremlin" in first and "NATO" in first
+    finally:
+        running.stop()

@@ -18,7 +18,7 @@ install: $(STAMP)
 
 # Serve on http://127.0.0.1:8000, ingesting seeds/ first when the index is empty.
 run: install
-	$(BIN)/qa serve --seed seeds
+	$(BIN)/qa serve
 
 lint: install
 	$(BIN)/ruff check .

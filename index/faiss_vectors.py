@@ -57,6 +57,9 @@ class VectorIndex:
         self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
         """Scores and keys of the k best vectors, best first; ``allowed`` restricts the keys."""
+        # One query needs no OpenMP team, and FAISS's idle team would slow the encoder's next
+        # forward pass (DESIGN.md, Performance). The setting is per calling thread.
+        faiss.omp_set_num_threads(1)
         query = np.ascontiguousarray(query, dtype=np.float32).reshape(1, self.dimension)
         k = min(k, len(self))
         if k <= 0:

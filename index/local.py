@@ -14,7 +14,6 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-import faiss
 import numpy as np
 
 from index.base import SearchFilters, SearchResult
@@ -53,9 +52,6 @@ class LocalIndex:
         self.model = model
         self.dimension = dimension
         directory.mkdir(parents=True, exist_ok=True)
-        # One query at a time is searched per thread; FAISS's idle OpenMP threads would
-        # otherwise slow the encoder's next forward pass (see DESIGN.md, Performance).
-        faiss.omp_set_num_threads(1)
         self._lock = threading.RLock()
         self._store = PassageStore(directory / STORE_NAME)
         self._store.bind_model(model, dimension)

@@ -10,7 +10,10 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 def test_every_setting_is_in_the_readme_with_its_default() -> None:
     for name, field in Settings.model_fields.items():
-        row = next((line for line in README.splitlines() if f"`QA_{name.upper()}`" in line), None)
+        row = next(
+            (line for line in README.splitlines() if line.startswith(f"| `QA_{name.upper()}` |")),
+            None,
+        )
         assert row is not None, f"QA_{name.upper()} is missing from the settings table"
         default = "unset" if field.default is None else str(field.default)
         assert f"`{default}`" in row or default in row, f"QA_{name.upper()}: default {default}"

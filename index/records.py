@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class DocumentRow:
@@ -20,7 +22,12 @@ class DocumentRow:
 
 @dataclass(frozen=True)
 class PassageRow:
-    """A span of a document. ``key`` is the integer id shared with the vector index."""
+    """A span of a document. ``key`` is the integer id shared with the vector index.
+
+    ``sentence_spans`` are the passage's sentences (offsets into ``text``) and
+    ``sentence_vectors`` their unit vectors, one row each, kept to pick the answering
+    sentence without another forward pass at question time.
+    """
 
     key: int
     doc_id: str
@@ -28,3 +35,5 @@ class PassageRow:
     start: int
     end: int
     text: str
+    sentence_spans: tuple[tuple[int, int], ...] = ()
+    sentence_vectors: np.ndarray | None = field(default=None, compare=False, repr=False)

@@ -13,6 +13,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -47,7 +48,9 @@ CREATE TABLE IF NOT EXISTS passages (
     start_offset INTEGER NOT NULL,
     end_offset INTEGER NOT NULL,
     text TEXT NOT NULL,
-    vector BLOB NOT NULL
+    vector BLOB NOT NULL,
+    sentence_spans TEXT NOT NULL DEFAULT '[]',
+    sentence_vectors BLOB
 );
 CREATE INDEX IF NOT EXISTS passages_by_doc ON passages(doc_id, ordinal);
 CREATE INDEX IF NOT EXISTS documents_by_source ON documents(source);
@@ -69,6 +72,20 @@ def _document_from_row(row: Sequence[object]) -> DocumentRow:
         metadata=json.loads(str(metadata)),
         content_hash=str(content_hash),
     )
+
+
+def _sentence_blob(vectors: np.ndarray | None) -> bytes | None:
+    # float16 halves the space; the choice of a sentence does not need more precision.
+    return None if vectors is None else np.asarray(vectors, dtype=np.float16).tobytes()
+
+
+def _passage_from_row(row: Sequence[Any]) -> PassageRow:
+    key, doc_id, ordinal, start, end, text, spans_json, blob = row
+    spans = tuple((int(a), int(b)) for a, b in json.loads(spans_json))
+    vectors = None
+    if blob is not None and spans:
+        vectors = np.frombuffer(blob, dtype=np.float16).reshape(len(spans), -1)
+    return PassageRow(key, doc_id, ordinal, start, end, text, spans, vectors)
 
 
 class PassageStore:
@@ -176,9 +193,9 @@ class PassageStore:
                 keys = []
                 for passage, vector in zip(passages, vectors, strict=True):
                     cursor = self._conn.execute(
-                        "INSERT INTO passages"
-                        "(doc_id, ordinal, start_offset, end_offset, text, vector) "
-                        "VALUES (?, ?, ?, ?, ?, ?)",
+                        "INSERT INTO passages(doc_id, ordinal, start_offset, end_offset, "
+                        "text, vector, sentence_spans, sentence_vectors) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         (
                             document.doc_id,
                             passage.ordinal,
@@ -186,6 +203,8 @@ class PassageStore:
                             passage.end,
                             passage.text,
                             vector.tobytes(),
+                            json.dumps(passage.sentence_spans),
+                            _sentence_blob(passage.sentence_vectors),
                         ),
                     )
                     keys.append(int(cursor.lastrowid or 0))
@@ -270,12 +289,15 @@ class PassageStore:
         with self._lock:
             rows = self._conn.execute(
                 "SELECT p.key, p.doc_id, p.ordinal, p.start_offset, p.end_offset, p.text, "
+                "p.sentence_spans, p.sentence_vectors, "
                 "d.doc_id, d.title, d.text, d.source, d.url, d.published, d.metadata, "
                 "d.content_hash "
                 f"FROM passages p JOIN documents d ON d.doc_id = p.doc_id WHERE p.key IN ({marks})",
                 [int(key) for key in keys],
             ).fetchall()
-        return {int(row[0]): (PassageRow(*row[:6]), _document_from_row(row[6:])) for row in rows}
+        return {
+            int(row[0]): (_passage_from_row(row[:8]), _document_from_row(row[8:])) for row in rows
+        }
 
     def keys_matching(self, filters: SearchFilters) -> np.ndarray:
         """Keys of the passages whose documents pass the filters."""

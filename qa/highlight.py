@@ -1,9 +1,14 @@
 """Choosing the sentence of a passage that best answers a question.
 
-A sentence scores the inverse-document-frequency weight of the question's content words
-it contains (lightly stemmed, so "demands" meets "demand"), with frequencies counted over
-the sentences of all passages returned for the question: a word found in every passage
-says little about which sentence answers. Ties go to the earlier sentence.
+Each sentence's vector, stored at ingest, is compared with the question's: "How much will
+the barrier cost?" finds "The barrier will cost an estimated 84 million euros." where word
+overlap alone prefers the sentence that names the tidal barrier. Word overlap is added with
+a small weight, and stands alone for passages stored without sentence vectors.
+
+Word overlap: a sentence scores the inverse-document-frequency weight of the question's
+content words it contains (lightly stemmed, so "demands" meets "demand"), with frequencies
+counted over the sentences of all passages returned for the question: a word found in every
+passage says little about which sentence answers. Ties go to the earlier sentence.
 """
 
 from __future__ import annotations
@@ -13,6 +18,9 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
+import numpy as np
+
+from index import PassageRow
 from qa.sentences import Span, split_sentences
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -44,9 +52,38 @@ def content_terms(text: str) -> list[str]:
     return [stem(word) for word in _WORD.findall(text.casefold()) if word not in STOPWORDS]
 
 
-def best_sentences(question: str, passages: Sequence[str]) -> list[Span]:
-    """For each passage, the span (relative to the passage) of its best-answering sentence."""
-    sentence_spans = [split_sentences(text) or [(0, len(text))] for text in passages]
+# Share of the normalised word-overlap score added to the cosine similarity of a sentence:
+# enough to break near-ties toward the sentence that names the question's words ("how many
+# trains were cancelled" -> "... cancelling about 300 trains ..."), too little to outvote
+# meaning ("how much will the barrier cost" -> "... will cost an estimated 84 million").
+LEXICAL_WEIGHT = 0.1
+
+
+def choose_highlights(
+    question: str, query_vector: np.ndarray, passages: Sequence[PassageRow]
+) -> list[Span]:
+    """For each passage, the span (relative to its text) of its best-answering sentence."""
+    sentence_spans = [
+        list(passage.sentence_spans) or split_sentences(passage.text) or [(0, len(passage.text))]
+        for passage in passages
+    ]
+    lexical = _lexical_scores(question, [p.text for p in passages], sentence_spans)
+    chosen = []
+    for passage, spans, overlap in zip(passages, sentence_spans, lexical, strict=True):
+        top = max(overlap)
+        scores = np.asarray([value / top if top > 0 else 0.0 for value in overlap])
+        vectors = passage.sentence_vectors
+        if vectors is not None and len(vectors) == len(spans):
+            similarity = vectors.astype(np.float32) @ query_vector.astype(np.float32)
+            scores = similarity + LEXICAL_WEIGHT * scores
+        # argmax takes the first of equal scores: ties go to the earlier sentence.
+        chosen.append(spans[int(np.argmax(scores))])
+    return chosen
+
+
+def _lexical_scores(
+    question: str, passages: Sequence[str], sentence_spans: Sequence[Sequence[Span]]
+) -> list[list[float]]:
     sentence_terms = [
         [set(content_terms(text[start:end])) for start, end in spans]
         for text, spans in zip(passages, sentence_spans, strict=True)
@@ -62,12 +99,10 @@ def best_sentences(question: str, passages: Sequence[str]) -> list[Span]:
     def weight(term: str) -> float:
         return math.log(1 + (total + 1) / (document_frequency[term] + 0.5))
 
-    chosen = []
-    for spans, terms_of_passage in zip(sentence_spans, sentence_terms, strict=True):
-        scores = [
+    return [
+        [
             sum(count * weight(term) for term, count in query.items() if term in terms)
             for terms in terms_of_passage
         ]
-        best = max(range(len(spans)), key=lambda index: (scores[index], -index))
-        chosen.append(spans[best])
-    return chosen
+        for terms_of_passage in sentence_terms
+    ]

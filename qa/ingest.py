@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
+import numpy as np
 from tqdm import tqdm
 
 from index import LocalIndex, PassageRow
 from qa.documents import Document
 from qa.encoder import Encoder
+from qa.sentences import split_sentences
 from qa.splitting import split_passages
 
 WriteStatus = Literal["added", "replaced", "unchanged"]
@@ -64,17 +66,21 @@ class Passager:
             max_tokens=self.max_tokens,
             overlap_tokens=self.overlap_tokens,
         )
-        return [
-            PassageRow(
-                key=0,  # given by the store
-                doc_id=document.doc_id,
-                ordinal=ordinal,
-                start=span.start,
-                end=span.end,
-                text=document.text[span.start : span.end],
+        passages = []
+        for ordinal, span in enumerate(spans):
+            text = document.text[span.start : span.end]
+            passages.append(
+                PassageRow(
+                    key=0,  # given by the store
+                    doc_id=document.doc_id,
+                    ordinal=ordinal,
+                    start=span.start,
+                    end=span.end,
+                    text=text,
+                    sentence_spans=tuple(split_sentences(text)),
+                )
             )
-            for ordinal, span in enumerate(spans)
-        ]
+        return passages
 
 
 def ingest_documents(
@@ -111,11 +117,15 @@ def ingest_documents(
     ) as progress:
         for group in _groups(pending):
             texts = [passage.text for _, passages, _ in group for passage in passages]
-            vectors = passager.encoder.encode(texts, batch_size=batch_size)
+            sentences = _unique_sentences(group)
+            vectors = passager.encoder.encode([*texts, *sentences.values()], batch_size=batch_size)
+            sentence_vectors = dict(zip(sentences, vectors[len(texts) :], strict=True))
             offset = 0
             for document, passages, status in group:
                 index.add_document(
-                    document.to_row(), passages, vectors[offset : offset + len(passages)]
+                    document.to_row(),
+                    [_with_sentence_vectors(passage, sentence_vectors) for passage in passages],
+                    vectors[offset : offset + len(passages)],
                 )
                 offset += len(passages)
                 summary.passages += len(passages)
@@ -127,6 +137,31 @@ def ingest_documents(
             progress.update(len(texts))
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _unique_sentences(
+    group: Sequence[tuple[Document, list[PassageRow], WriteStatus]],
+) -> dict[tuple[str, int, int], str]:
+    """Each sentence of the group once (overlapping passages share sentences), by its span."""
+    sentences: dict[tuple[str, int, int], str] = {}
+    for document, passages, _ in group:
+        for passage in passages:
+            for start, end in passage.sentence_spans:
+                key = (document.doc_id, passage.start + start, passage.start + end)
+                sentences.setdefault(key, passage.text[start:end])
+    return sentences
+
+
+def _with_sentence_vectors(
+    passage: PassageRow, vectors: dict[tuple[str, int, int], np.ndarray]
+) -> PassageRow:
+    if not passage.sentence_spans:
+        return passage
+    rows = [
+        vectors[(passage.doc_id, passage.start + start, passage.start + end)]
+        for start, end in passage.sentence_spans
+    ]
+    return replace(passage, sentence_vectors=np.vstack(rows))
 
 
 def _groups(

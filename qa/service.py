@@ -11,7 +11,7 @@ from index import LocalIndex, PassageRow, SearchFilters
 from qa.answers import Answer, Citation, Hit, passage_id
 from qa.documents import Document
 from qa.encoder import Encoder
-from qa.highlight import best_sentences
+from qa.highlight import choose_highlights
 from qa.ingest import IngestSummary, Passager, WriteStatus, ingest_documents
 from qa.settings import Settings
 
@@ -62,7 +62,7 @@ class QAService:
         k = max(1, min(k, self.settings.max_k))
         vector = self.encoder.encode_query(question)
         results = self.index.search(vector, k, filters)
-        highlights = best_sentences(question, [result.passage.text for result in results])
+        highlights = choose_highlights(question, vector, [result.passage for result in results])
         hits = [
             Hit(
                 rank=rank,

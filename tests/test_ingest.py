@@ -57,6 +57,18 @@ def test_ingest_stores_exact_passages_and_is_idempotent(service: QAService) -> N
     assert service.count_passages() == first.passages
 
 
+def test_sentence_vectors_are_stored_for_every_sentence_of_a_passage(service: QAService) -> None:
+    service.add_documents(load_paths([FIXTURE_ARTICLES]).documents)
+    results = service.index.search(service.encoder.encode_query("barrier cost"), 3)
+    for result in results:
+        passage = result.passage
+        assert passage.sentence_vectors is not None
+        assert len(passage.sentence_vectors) == len(passage.sentence_spans) > 0
+        first_start, first_end = passage.sentence_spans[0]
+        expected = service.encoder.encode([passage.text[first_start:first_end]])[0]
+        assert float(passage.sentence_vectors[0].astype("float32") @ expected) > 0.999
+
+
 def test_reingesting_a_changed_document_replaces_it(service: QAService) -> None:
     original = document_from_fields(
         {"doc_id": "d1", "title": "T", "text": "The ferry leaves at noon."}

@@ -5,12 +5,17 @@
     <dir>/manifest.json      what vectors.faiss was built from (model, dimension, counts)
 
 A missing, stale or corrupt FAISS file costs a rebuild from the store, never data.
+
+Several processes may share a directory (a server answering while ``qa ingest`` adds
+articles): every write bumps the store's generation, and an index whose in-memory vectors
+are behind the store's generation rebuilds them, checking at most once a second.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,6 +32,8 @@ log = logging.getLogger(__name__)
 
 STORE_NAME = "passages.sqlite3"
 VECTOR_NAME = "vectors.faiss"
+# How often a search looks whether another process wrote to the store.
+REFRESH_INTERVAL_SECONDS = 1.0
 
 
 def index_exists(directory: Path) -> bool:
@@ -55,16 +62,18 @@ class LocalIndex:
         self._lock = threading.RLock()
         self._store = PassageStore(directory / STORE_NAME)
         self._store.bind_model(model, dimension)
-        self._vectors = self._load_or_rebuild_vectors()
         self._dirty = False
+        # The store generation that the in-memory vectors reflect.
+        self._generation = self._store.generation()
+        self._vectors = self._load_or_rebuild_vectors()
+        self._checked_at = time.monotonic()
 
     # -- lifecycle ---------------------------------------------------------------
 
     def _load_or_rebuild_vectors(self) -> VectorIndex:
         manifest = read_manifest(self.directory)
-        generation = self._store.generation()
         passages = self._store.count_passages()
-        reason = self._why_stale(manifest, generation, passages)
+        reason = self._why_stale(manifest, self._generation, passages)
         if reason is None:
             try:
                 vectors = VectorIndex.load(self.directory / VECTOR_NAME, self.dimension)
@@ -75,6 +84,12 @@ class LocalIndex:
                 reason = str(error)
         if passages:
             log.warning("rebuilding %s from the passage store: %s", VECTOR_NAME, reason)
+        vectors = self._vectors_from_store()
+        self._write_vectors(vectors, self._generation)
+        return vectors
+
+    def _vectors_from_store(self) -> VectorIndex:
+        """Every vector of the store (read after ``self._generation`` was taken)."""
         vectors = VectorIndex(self.dimension)
         for keys, batch in self._store.iter_vectors():
             if batch.shape[1] != self.dimension:
@@ -83,8 +98,24 @@ class LocalIndex:
                     f"not {self.dimension}"
                 )
             vectors.add(keys, batch)
-        self._write_vectors(vectors, generation)
         return vectors
+
+    def _catch_up(self, generation_after_own_write: int | None = None) -> None:
+        """Rebuild the vectors when another process wrote to the store since we last looked.
+
+        Called with the lock held. After a write of our own, the store's generation is one
+        past ours when nobody else wrote in between.
+        """
+        if generation_after_own_write == self._generation + 1:
+            self._generation = generation_after_own_write
+            return
+        current = self._store.generation()
+        if current == self._generation:
+            return
+        log.info("the passage store changed in another process: reloading its vectors")
+        self._generation = current
+        self._vectors = self._vectors_from_store()
+        self._dirty = True
 
     def _why_stale(self, manifest: Manifest | None, generation: int, passages: int) -> str | None:
         if manifest is None:
@@ -117,7 +148,7 @@ class LocalIndex:
         """Write the FAISS file and manifest if writes happened since the last flush."""
         with self._lock:
             if self._dirty:
-                self._write_vectors(self._vectors, self._store.generation())
+                self._write_vectors(self._vectors, self._generation)
                 self._dirty = False
 
     def close(self) -> None:
@@ -131,18 +162,21 @@ class LocalIndex:
         self, document: DocumentRow, passages: Sequence[PassageRow], vectors: np.ndarray
     ) -> None:
         with self._lock:
-            keys, removed = self._store.upsert_document(document, passages, vectors)
+            keys, removed, generation = self._store.upsert_document(document, passages, vectors)
             self._vectors.remove(np.asarray(removed, dtype=np.int64))
             self._vectors.add(np.asarray(keys, dtype=np.int64), vectors)
             self._dirty = True
+            self._catch_up(generation)
 
     def delete_document(self, doc_id: str) -> bool:
         with self._lock:
-            removed = self._store.delete_document(doc_id)
-            if removed is None:
+            deleted = self._store.delete_document(doc_id)
+            if deleted is None:
                 return False
+            removed, generation = deleted
             self._vectors.remove(np.asarray(removed, dtype=np.int64))
             self._dirty = True
+            self._catch_up(generation)
             return True
 
     # -- reads -------------------------------------------------------------------
@@ -151,6 +185,9 @@ class LocalIndex:
         self, vector: np.ndarray, k: int, filters: SearchFilters | None = None
     ) -> list[SearchResult]:
         with self._lock:
+            if time.monotonic() - self._checked_at > REFRESH_INTERVAL_SECONDS:
+                self._catch_up()
+                self._checked_at = time.monotonic()
             allowed = None
             if filters is not None and not filters.is_empty():
                 allowed = self._store.keys_matching(filters)

@@ -165,10 +165,11 @@ class PassageStore:
 
     def upsert_document(
         self, document: DocumentRow, passages: Sequence[PassageRow], vectors: np.ndarray
-    ) -> tuple[list[int], list[int]]:
+    ) -> tuple[list[int], list[int], int]:
         """Store a document, replacing one of the same id, in one transaction.
 
-        Returns the keys given to the new passages and the keys of the passages removed.
+        Returns the keys given to the new passages, the keys of the passages removed and
+        the store's generation after the write.
         """
         if len(passages) != len(vectors):
             raise ValueError("one vector per passage is needed")
@@ -208,15 +209,16 @@ class PassageStore:
                         ),
                     )
                     keys.append(int(cursor.lastrowid or 0))
-                self._bump_generation()
+                generation = self._bump_generation()
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
-        return keys, removed
+        return keys, removed, generation
 
-    def delete_document(self, doc_id: str) -> list[int] | None:
-        """Delete a document; the keys of its passages, or None when it did not exist."""
+    def delete_document(self, doc_id: str) -> tuple[list[int], int] | None:
+        """Delete a document: the keys of its passages and the generation after the write,
+        or None when it did not exist."""
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
@@ -227,12 +229,12 @@ class PassageStore:
                     self._conn.execute("ROLLBACK")
                     return None
                 removed = self._delete_locked(doc_id)
-                self._bump_generation()
+                generation = self._bump_generation()
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
-        return removed
+        return removed, generation
 
     def _delete_locked(self, doc_id: str) -> list[int]:
         keys = [
@@ -243,8 +245,10 @@ class PassageStore:
         self._conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
         return keys
 
-    def _bump_generation(self) -> None:
-        self._set_meta("generation", str(int(self._meta("generation") or 0) + 1))
+    def _bump_generation(self) -> int:
+        generation = int(self._meta("generation") or 0) + 1
+        self._set_meta("generation", str(generation))
+        return generation
 
     # -- reads -------------------------------------------------------------------
 

@@ -160,3 +160,34 @@ def test_a_corrupt_store_is_reported_clearly(tmp_path: Path) -> None:
     (directory / STORE_NAME).write_bytes(b"garbage" * 100)
     with pytest.raises(CorruptIndexError, match="cannot be read"):
         LocalIndex(directory, MODEL, DIMENSION)
+
+
+def test_writes_from_another_process_are_picked_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import index.local
+
+    monkeypatch.setattr(index.local, "REFRESH_INTERVAL_SECONDS", 0.0)
+    server = LocalIndex(tmp_path / "index", MODEL, DIMENSION)
+    add(server, "a", [1])
+    ingest = LocalIndex(tmp_path / "index", MODEL, DIMENSION)  # another writer, as `qa ingest`
+    add(ingest, "b", [2])
+    ingest.close()
+    assert top(server, 2) == ["part2."], "the server sees the other writer's document"
+    add(server, "c", [3])
+    ingest_again = LocalIndex(tmp_path / "index", MODEL, DIMENSION)
+    ingest_again.delete_document("a")
+    ingest_again.close()
+    add(server, "d", [4])  # our write lands after someone else's: the vectors are rebuilt
+    assert sorted(top(server, 1, k=10)) == ["part2.", "part3.", "part4."]
+
+
+def test_a_flush_never_marks_vectors_fresher_than_they_are(tmp_path: Path) -> None:
+    server = LocalIndex(tmp_path / "index", MODEL, DIMENSION)
+    add(server, "a", [1])
+    other = LocalIndex(tmp_path / "index", MODEL, DIMENSION)
+    add(other, "b", [2])
+    other.close()
+    server.close()  # its vectors lack "b": the manifest must not claim the newer generation
+    reopened = LocalIndex(tmp_path / "index", MODEL, DIMENSION)
+    assert sorted(top(reopened, 1, k=10)) == ["part1.", "part2."]

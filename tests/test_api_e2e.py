@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -291,6 +294,47 @@ def test_posted_documents_are_searchable_at_once_and_survive_a_crash(tmp_path: P
             assert document["metadata"] == {"section": "culture"}
             assert client.get("/documents/gone-1").status_code == 404
             assert client.get("/readyz").json()["documents"] == 3
+    finally:
+        running.stop()
+
+
+def test_articles_ingested_by_the_cli_while_serving_are_found(tmp_path: Path) -> None:
+    running = RunningServer(tmp_path / "index", FIXTURE_ARTICLES, None, tmp_path / "log").start()
+    try:
+        article = tmp_path / "observatory.md"
+        article.write_text(
+            "---\ntitle: Hill observatory opens to the public\nsource: Fixture Courier\n---\n"
+            "The Brannock Hill observatory opened its telescope dome to visitors on Friday. "
+            "Tickets for the evening sky tours cost twelve euros.",
+            encoding="utf-8",
+        )
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "qa.cli",
+                "ingest",
+                str(article),
+                "--index",
+                str(tmp_path / "index"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        deadline = time.monotonic() + 30
+        titles: list[str] = []
+        while time.monotonic() < deadline:
+            titles = [
+                p["citation"]["title"]
+                for p in ask(running, "How much is an observatory sky tour?")["passages"]
+            ]
+            if titles[0] == "Hill observatory opens to the public":
+                break
+            time.sleep(0.5)
+        assert titles[0] == "Hill observatory opens to the public"
     finally:
         running.stop()
 

@@ -166,3 +166,21 @@ def test_an_interrupted_ingest_leaves_a_loadable_index(tmp_path: Path) -> None:
     assert rerun.returncode == 0, rerun.stderr
     assert f"{documents} unchanged" in rerun.stdout
     assert LocalIndex(index, "packaged:all-MiniLM-L6-v2", 384).count_documents() == 1200
+
+
+def test_cli_ask_prints_passages_with_the_sentence_marked_and_the_citation(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    assert qa_command("ingest", str(FIXTURE_ARTICLES), index=index).returncode == 0
+    result = qa_command("ask", "How much will the tidal barrier cost?", "--k", "2", index=index)
+    assert result.returncode == 0, result.stderr
+    assert "**The barrier will cost an estimated 84 million euros.**" in result.stdout
+    assert "1. [" in result.stdout and "2. [" in result.stdout and "3. [" not in result.stdout
+    assert "Fixture Gazette, 2024-03-14" in result.stdout
+    assert "https://example.org/fixtures/port-elsby-tidal-barrier" in result.stdout
+    off_topic = qa_command("ask", "Who won the World Cup?", index=index)
+    assert "do not seem to answer" in off_topic.stdout
+    for bad in (["ask", "   "], ["ask", "x", "--k", "0"], ["ask", "x" * 1001]):
+        refused = qa_command(*bad, index=index)
+        assert refused.returncode == 2 and "error:" in refused.stderr
+    missing = qa_command("ask", "anything", index=tmp_path / "nothing-here")
+    assert missing.returncode == 2 and "qa ingest" in missing.stderr

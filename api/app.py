@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from dataclasses import asdict
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
@@ -198,15 +199,9 @@ def create_app(
         """The documents in the index, by id, a page at a time."""
         listings = service.list_documents(limit, offset)
         return DocumentList(
+            # The summary model keeps the listed fields and drops text and metadata.
             documents=[
-                DocumentSummary(
-                    doc_id=item.document.doc_id,
-                    title=item.document.title,
-                    source=item.document.source,
-                    url=item.document.url,
-                    published=item.document.published,
-                    passages=item.passages,
-                )
+                DocumentSummary(**asdict(item.document), passages=item.passages)
                 for item in listings
             ],
             total=service.count_documents(),
@@ -224,13 +219,7 @@ def create_app(
             raise HTTPException(404, f"no document with doc_id {doc_id!r}")
         document = stored.document
         return DocumentOut(
-            doc_id=document.doc_id,
-            title=document.title,
-            source=document.source,
-            url=document.url,
-            published=document.published,
-            metadata=document.metadata,
-            text=document.text,
+            **asdict(document),
             passages=[
                 PassageSpanOut(
                     passage_id=passage_id(document.doc_id, passage.ordinal),

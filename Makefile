@@ -27,6 +27,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# The browser tests need Debian's chromium (.ci/run installs it when missing).
 test: lint typecheck
 	$(BIN)/pytest
 

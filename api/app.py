@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.auth import require_writer
 from api.errors import BodySizeLimit, install_error_handlers
 from api.metrics import Metrics
+from api.pages import install_pages
 from api.schemas import (
     AskRequest,
     AskResponse,
@@ -31,6 +32,7 @@ from api.schemas import (
     DocumentOut,
     DocumentSummary,
     ErrorOut,
+    Examples,
     Filters,
     PassageSpanOut,
     Readiness,
@@ -127,6 +129,7 @@ def create_app(
     app.state.settings = settings
     app.state.slot = slot
     install_error_handlers(app)
+    install_pages(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestMetrics, metrics=metrics)
 
@@ -160,6 +163,11 @@ def create_app(
     ) -> dict:
         """Answer a question given in the query string."""
         return await answer(service, q, k, None)
+
+    @app.get("/examples", response_model=Examples, tags=["questions"])
+    def examples() -> Examples:
+        """Example questions the chat page offers on an empty conversation."""
+        return Examples(examples=settings.examples)
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict:

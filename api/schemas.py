@@ -131,3 +131,7 @@ class Readiness(BaseModel):
     documents: int
     passages: int
     model: str
+
+
+class Examples(BaseModel):
+    examples: list[str]

@@ -47,6 +47,11 @@ class Settings(BaseSettings):
         5_000_000, ge=1024, description="Largest request body accepted (413 above it)."
     )
 
+    examples: list[str] = Field(
+        ["What does Russia demand on NATO?"],
+        description="Example questions the chat page offers (a JSON list).",
+    )
+
     api_token: SecretStr | None = Field(
         None, description="Bearer token for writes; writes are refused while it is unset."
     )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_ARTICLES = Path(__file__).resolve().parent / "fixtures" / "articles"
 SEEDS = ROOT / "seeds"
 TOKEN = "test-token-1234"
+EXAMPLES = ["How much will the tidal barrier cost?", "What does Russia demand on NATO?"]
 
 
 @pytest.fixture(scope="session")
@@ -34,7 +36,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     """The real server over the fixture articles, shared by the end-to-end tests."""
     directory = tmp_path_factory.mktemp("server")
     running = RunningServer(
-        directory / "index", FIXTURE_ARTICLES, TOKEN, directory / "server.log"
+        directory / "index",
+        FIXTURE_ARTICLES,
+        TOKEN,
+        directory / "server.log",
+        {"QA_EXAMPLES": json.dumps(EXAMPLES)},
     ).start()
     yield running
     running.stop()

@@ -24,7 +24,15 @@ def free_port() -> int:
 class RunningServer:
     """``qa serve`` over an index directory, as a user would start it."""
 
-    def __init__(self, index_dir: Path, seeds: Path | None, token: str | None, log: Path) -> None:
+    def __init__(
+        self,
+        index_dir: Path,
+        seeds: Path | None,
+        token: str | None,
+        log: Path,
+        environment: dict[str, str] | None = None,
+    ) -> None:
+        self.environment = environment or {}
         self.index_dir = index_dir
         self.seeds = seeds
         self.token = token
@@ -35,6 +43,7 @@ class RunningServer:
 
     def start(self) -> RunningServer:
         env = {key: value for key, value in os.environ.items() if not key.startswith("QA_")}
+        env.update(self.environment)
         if self.token is not None:
             env["QA_API_TOKEN"] = self.token
         command = [sys.executable, "-m", "qa.cli", "serve", "--index", str(self.index_dir)]

@@ -1,0 +1,75 @@
+// Helpers shared by the chat page and the article view. Everything from the server is put
+// on the page as text nodes, never as HTML, so an article cannot inject markup or script.
+"use strict";
+
+const qa = {
+  // An element with attributes and children (strings become text nodes).
+  el(tag, attributes = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes)) {
+      if (value === false || value === null || value === undefined) continue;
+      if (name === "class") node.className = value;
+      else node.setAttribute(name, value === true ? "" : String(value));
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return node;
+  },
+
+  // The URL when it is an absolute http(s) one, else null: javascript:, data: and
+  // relative URLs never become links.
+  safeHttpUrl(value) {
+    if (typeof value !== "string" || value.trim() === "") return null;
+    try {
+      const url = new URL(value.trim());
+      return url.protocol === "http:" || url.protocol === "https:" ? url.href : null;
+    } catch {
+      return null;
+    }
+  },
+
+  // "2024-03-14" -> "14 Mar 2024" in the reader's locale; anything else as given.
+  formatDate(value) {
+    if (typeof value !== "string" || value === "") return "";
+    const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(value);
+    if (!match) return value;
+    const date = new Date(Date.UTC(+match[1], +match[2] - 1, +match[3]));
+    return date.toLocaleDateString(undefined, {
+      year: "numeric", month: "short", day: "numeric", timeZone: "UTC",
+    });
+  },
+
+  // The article view of this service, with a span (document offsets) to mark.
+  readerHref(docId, start, end, sentenceStart, sentenceEnd) {
+    const params = new URLSearchParams({ doc: docId, start, end });
+    if (sentenceStart !== undefined) {
+      params.set("s_start", sentenceStart);
+      params.set("s_end", sentenceEnd);
+    }
+    return `/read?${params.toString()}`;
+  },
+
+  // text split into [before, marked, after] text nodes around [start, end).
+  markedText(text, start, end, markClass) {
+    const safeStart = Math.max(0, Math.min(start, text.length));
+    const safeEnd = Math.max(safeStart, Math.min(end, text.length));
+    return [
+      text.slice(0, safeStart),
+      qa.el("mark", { class: markClass }, text.slice(safeStart, safeEnd)),
+      text.slice(safeEnd),
+    ];
+  },
+
+  // The server's {"detail": "..."} message of a failed response, or a fallback.
+  async errorMessage(response) {
+    try {
+      const body = await response.json();
+      if (body && typeof body.detail === "string") return body.detail;
+    } catch {
+      /* not JSON: fall through */
+    }
+    return `the server answered ${response.status} ${response.statusText}`.trim();
+  },
+};

@@ -1,0 +1,274 @@
+"""The chat page and the article view, driven in Debian's Chromium by Playwright.
+
+The server is the real one (real model, fixture articles). Only the error-state tests cut
+the network between page and server, which the page cannot tell from a real outage.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.conftest import EXAMPLES, ROOT, TOKEN
+from tests.servers import RunningServer
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    # The machine has no network beyond loopback: keep Chromium from trying.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = ROOT / "test-artifacts"
+COST_SENTENCE = "The barrier will cost an estimated 84 million euros."
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, server: RunningServer) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    opened.goto(server.base_url + "/")
+    yield opened
+    context.close()
+    assert errors == [], f"script errors on the page: {errors}"
+
+
+def ask(page: Page, question: str) -> None:
+    before = page.locator(".exchange").count()
+    page.fill("#question", question)
+    page.press("#question", "Enter")
+    expect(page.locator(".exchange")).to_have_count(before + 1)
+    expect(page.locator(".pending")).to_have_count(0)
+
+
+def test_asking_by_typing_and_enter_shows_the_answer_with_highlight_and_citation(
+    page: Page, server: RunningServer
+) -> None:
+    ask(page, "How much will the tidal barrier cost?")
+    first = page.locator(".card").first
+    expect(first.locator("mark.answer")).to_have_text(COST_SENTENCE)
+    expect(first.locator(".title")).to_contain_text("Port Elsby council approves tidal barrier")
+    expect(first.locator(".byline")).to_contain_text("Fixture Gazette")
+    original = first.locator("a.original-link")
+    expect(original).to_have_attribute(
+        "href", "https://example.org/fixtures/port-elsby-tidal-barrier"
+    )
+    expect(original).to_have_attribute("target", "_blank")
+    assert first.locator("a.read-link").get_attribute("href", timeout=1000).startswith("/read?doc=")
+    # The input is cleared and keeps focus for the next question.
+    expect(page.locator("#question")).to_have_value("")
+    expect(page.locator("#question")).to_be_focused()
+    expect(page.locator(".bubble.question").first).to_have_text(
+        "You asked: How much will the tidal barrier cost?"
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "answered-page.png"), full_page=True)
+
+
+def test_a_second_question_keeps_the_first_answer(page: Page) -> None:
+    ask(page, "How much will the tidal barrier cost?")
+    ask(page, "Why did the rail workers walk out?")
+    exchanges = page.locator(".exchange")
+    expect(exchanges).to_have_count(2)
+    expect(exchanges.nth(0).locator("mark.answer").first).to_have_text(COST_SENTENCE)
+    expect(exchanges.nth(1).locator(".card").first).to_contain_text("night shifts")
+
+
+def test_shift_enter_makes_a_new_line_without_asking(page: Page) -> None:
+    page.click("#question")
+    page.keyboard.type("first line")
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.type("second line")
+    expect(page.locator("#question")).to_have_value("first line\nsecond line")
+    expect(page.locator(".exchange")).to_have_count(0)
+
+
+def test_an_unanswerable_question_says_so_and_keeps_the_closest_passages_collapsed(
+    page: Page,
+) -> None:
+    ask(page, "Who won the World Cup?")
+    answer = page.locator(".no-answer")
+    expect(answer).to_contain_text("The articles do not seem to answer this question.")
+    closest = answer.locator("details.closest")
+    expect(closest).not_to_have_attribute("open", "")
+    expect(closest.locator(".card").first).to_be_hidden()
+    closest.locator("summary").click()
+    expect(closest.locator(".card").first).to_be_visible()
+
+
+def test_the_article_view_marks_the_cited_passage_and_scrolls_to_it(
+    page: Page, server: RunningServer
+) -> None:
+    page.set_viewport_size({"width": 800, "height": 500})
+    ask(page, "When will the trains run normally again?")
+    card = page.locator(".card").first
+    passage_text = card.locator("blockquote").inner_text()
+    card.locator("a.read-link").click()
+    cited = page.locator("mark#cited")
+    expect(cited).to_be_visible()
+    expect(cited).to_be_in_viewport()
+    assert cited.inner_text() == passage_text
+    expect(cited.locator("mark.answer")).to_contain_text("trains should run normally again")
+    expect(page.locator("h1.article-title")).to_have_text(
+        "Northern Line rail workers strike over night-shift staffing"
+    )
+
+
+def test_the_transcript_survives_a_reload_and_the_clear_control_empties_it(page: Page) -> None:
+    ask(page, "How much will the tidal barrier cost?")
+    page.reload()
+    expect(page.locator(".exchange")).to_have_count(1)
+    expect(page.locator("mark.answer").first).to_have_text(COST_SENTENCE)
+    expect(page.locator("#welcome")).to_be_hidden()
+    page.click("#clear")
+    expect(page.locator(".exchange")).to_have_count(0)
+    expect(page.locator("#welcome")).to_be_visible()
+    page.reload()
+    expect(page.locator(".exchange")).to_have_count(0)
+
+
+def test_example_questions_are_offered_and_asked_by_keyboard(page: Page) -> None:
+    buttons = page.locator("button.example")
+    expect(buttons).to_have_text(EXAMPLES)
+    buttons.first.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".exchange")).to_have_count(1)
+    expect(page.locator("mark.answer").first).to_have_text(COST_SENTENCE)
+    buttons_after = page.locator("#welcome")
+    expect(buttons_after).to_be_hidden()
+
+
+def test_the_page_is_labelled_for_assistive_technology(page: Page) -> None:
+    expect(page.locator("#messages")).to_have_attribute("aria-live", "polite")
+    expect(page.get_by_label("Your question")).to_be_visible()
+    expect(page.get_by_role("button", name="Ask")).to_be_visible()
+
+
+def test_the_page_fits_a_phone(browser: Browser, server: RunningServer) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, color_scheme="dark")
+    phone = context.new_page()
+    phone.goto(server.base_url + "/")
+    ask(phone, "How much will the tidal barrier cost?")
+    ask(phone, "Who won the World Cup?")
+    phone.locator("details.closest summary").click()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    ARTIFACTS.mkdir(exist_ok=True)
+    phone.screenshot(path=str(ARTIFACTS / "answered-phone-dark.png"))
+    phone.locator("a.read-link").first.click()
+    expect(phone.locator("mark#cited")).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    context.close()
+
+
+def test_a_network_failure_is_explained_and_the_question_is_kept(page: Page) -> None:
+    page.route("**/ask", lambda route: route.abort())
+    page.fill("#question", "How much will the tidal barrier cost?")
+    page.press("#question", "Enter")
+    expect(page.locator("#error")).to_contain_text("cannot be reached")
+    expect(page.locator("#question")).to_have_value("How much will the tidal barrier cost?")
+    expect(page.locator(".exchange")).to_have_count(0)
+    expect(page.locator("#send")).to_be_enabled()
+
+
+@pytest.mark.parametrize(
+    ("status", "detail", "shown"),
+    [
+        (422, "question: must be at most 1000 characters", "must be at most 1000 characters"),
+        (503, "not ready: the index is loading", "starting up"),
+    ],
+)
+def test_server_errors_show_the_server_message_and_keep_the_question(
+    page: Page, status: int, detail: str, shown: str
+) -> None:
+    page.route(
+        "**/ask",
+        lambda route: route.fulfill(status=status, json={"detail": detail}),
+    )
+    page.fill("#question", "A question that fails")
+    page.press("#question", "Enter")
+    expect(page.locator("#error")).to_contain_text(shown)
+    expect(page.locator("#question")).to_have_value("A question that fails")
+
+
+def test_hostile_article_content_is_shown_as_inert_text(page: Page, server: RunningServer) -> None:
+    hostile = {
+        "doc_id": "hostile-1",
+        "title": "<script>window.__pwned = 'title'</script>Quokka census",
+        "source": "<img src=x onerror=\"window.__pwned = 'source'\">",
+        "url": "javascript:window.__pwned = 'url'",
+        "published": "2024-07-01",
+        "text": "The quokka census counted 12,000 quokkas on the island. "
+        "<script>window.__pwned = 'text'</script> "
+        "<img src=x onerror=\"window.__pwned = 'img'\"> was written in the report.",
+    }
+    created = httpx.post(
+        f"{server.base_url}/documents",
+        json=hostile,
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        timeout=60,
+    )
+    assert created.status_code in (200, 201), created.text
+    try:
+        ask(page, "How many quokkas did the census count?")
+        card = page.locator(".card").first
+        expect(card.locator(".title")).to_contain_text("<script>window.__pwned = 'title'</script>")
+        expect(card.locator(".byline")).to_contain_text("<img src=x onerror=")
+        expect(card.locator("blockquote")).to_contain_text(
+            "<script>window.__pwned = 'text'</script>"
+        )
+        expect(card.locator("a.original-link")).to_have_count(0)
+        assert page.locator("#messages img, #messages script").count() == 0
+        card.locator("a.read-link").click()
+        expect(page.locator("mark#cited")).to_be_visible()
+        expect(page.locator("h1.article-title")).to_contain_text("<script>")
+        assert page.locator("#article img, #article script").count() == 0
+        assert page.locator("a[href^='javascript:']").count() == 0
+        assert page.evaluate("window.__pwned") is None
+    finally:
+        httpx.delete(
+            f"{server.base_url}/documents/hostile-1",
+            headers={"Authorization": f"Bearer {TOKEN}"},
+            timeout=60,
+        )
+
+
+def test_the_pages_are_sent_with_a_strict_content_security_policy(server: RunningServer) -> None:
+    for path in ("/", "/read?doc=x"):
+        response = httpx.get(server.base_url + path, timeout=30)
+        assert response.status_code == 200
+        policy = response.headers["content-security-policy"]
+        assert "script-src 'self'" in policy and "default-src 'none'" in policy
+        assert "unsafe-inline" not in policy
+    html = httpx.get(server.base_url + "/", timeout=30).text
+    assert "<script>" not in html and "http://" not in html and "https://" not in html
+
+
+def test_no_asset_of_the_page_comes_from_outside() -> None:
+    for path in (ROOT / "api" / "static").iterdir():
+        content = path.read_text(encoding="utf-8").replace('xmlns="http://www.w3.org/2000/svg"', "")
+        assert "://" not in content, f"{path.name} names an outside address"

@@ -125,6 +125,8 @@ def create_app(
         version=API_VERSION,
         description="Questions about news articles, answered with quoted passages and citations.",
         lifespan=lifespan,
+        docs_url=None,  # served by install_pages with local assets
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.slot = slot

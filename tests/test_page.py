@@ -272,3 +272,20 @@ def test_no_asset_of_the_page_comes_from_outside() -> None:
     for path in (ROOT / "api" / "static").iterdir():
         content = path.read_text(encoding="utf-8").replace('xmlns="http://www.w3.org/2000/svg"', "")
         assert "://" not in content, f"{path.name} names an outside address"
+
+
+def test_the_api_docs_render_offline(browser: Browser, server: RunningServer) -> None:
+    context = browser.new_context()
+    docs = context.new_page()
+    outside: list[str] = []
+    docs.on(
+        "request",
+        lambda request: (
+            outside.append(request.url) if not request.url.startswith(server.base_url) else None
+        ),
+    )
+    docs.goto(server.base_url + "/docs")
+    expect(docs.locator(".opblock").first).to_be_visible()
+    expect(docs.locator(".opblock-summary-path", has_text="/ask").first).to_be_visible()
+    assert outside == []
+    context.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from qa.settings import Settings
 from tests.conftest import ROOT
 
@@ -15,7 +17,12 @@ def test_every_setting_is_in_the_readme_with_its_default() -> None:
             None,
         )
         assert row is not None, f"QA_{name.upper()} is missing from the settings table"
-        default = "unset" if field.default is None else str(field.default)
+        if field.default is None:
+            default = "unset"
+        elif isinstance(field.default, list):
+            default = json.dumps(field.default)
+        else:
+            default = str(field.default)
         assert f"`{default}`" in row or default in row, f"QA_{name.upper()}: default {default}"
 
 

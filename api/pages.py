@@ -22,6 +22,7 @@ def _swagger_ui_dir() -> Path:
 
     return Path(fastapi_offline.__file__).resolve().parent / "static"
 
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'none'",

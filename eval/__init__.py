@@ -1,0 +1,1 @@
+"""Evaluation: question sets, the runner that asks them, and retrieval-quality metrics."""

@@ -194,11 +194,35 @@ class LocalIndex:
                 if not len(allowed):
                     return []
             scores, keys = self._vectors.search(vector, k, allowed)
-            rows = self._store.passages_by_key([int(key) for key in keys])
+        return self.results(
+            [(int(key), float(score)) for key, score in zip(keys, scores, strict=True)]
+        )
+
+    def search_lexical(
+        self,
+        terms: Sequence[str],
+        k: int,
+        *,
+        title_weight: float = 1.0,
+        filters: SearchFilters | None = None,
+        among: Sequence[int] | None = None,
+    ) -> list[tuple[int, float]]:
+        """(key, BM25 score) of the k passages best matching any term, best first."""
+        return self._store.search_lexical(
+            terms, k, title_weight=title_weight, filters=filters, among=among
+        )
+
+    def vectors_of(self, keys: Sequence[int]) -> dict[int, tuple[np.ndarray, np.ndarray | None]]:
+        """The passage vector and the sentence vectors (None if not stored) of each key."""
+        return self._store.vectors_of(keys)
+
+    def results(self, scored_keys: Sequence[tuple[int, float]]) -> list[SearchResult]:
+        """Passages and documents for (key, score) pairs, in the given order."""
+        rows = self._store.passages_by_key([key for key, _ in scored_keys])
         return [
-            SearchResult(passage=rows[int(key)][0], document=rows[int(key)][1], score=float(score))
-            for score, key in zip(scores, keys, strict=True)
-            if int(key) in rows
+            SearchResult(passage=rows[key][0], document=rows[key][1], score=score)
+            for key, score in scored_keys
+            if key in rows
         ]
 
     def get_document(self, doc_id: str) -> DocumentRow | None:

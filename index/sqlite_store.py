@@ -55,6 +55,11 @@ CREATE TABLE IF NOT EXISTS passages (
 CREATE INDEX IF NOT EXISTS passages_by_doc ON passages(doc_id, ordinal);
 CREATE INDEX IF NOT EXISTS documents_by_source ON documents(source);
 CREATE INDEX IF NOT EXISTS documents_by_published ON documents(published);
+-- The lexical index: one row per passage (rowid = passage key), with its document's title.
+-- Written in the same transactions as the passages, so it is never out of step with them.
+CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
+    title, text, tokenize = 'porter unicode61 remove_diacritics 2'
+);
 """
 
 _DOCUMENT_COLUMNS = "doc_id, title, text, source, url, published, metadata, content_hash"
@@ -88,6 +93,26 @@ def _passage_from_row(row: Sequence[Any]) -> PassageRow:
     return PassageRow(key, doc_id, ordinal, start, end, text, spans, vectors)
 
 
+def _filter_clause(filters: SearchFilters) -> tuple[str, list[str]]:
+    """A WHERE clause over documents ``d`` for the filters, and its parameters."""
+    clauses: list[str] = []
+    params: list[str] = []
+    if filters.doc_ids:
+        clauses.append(f"d.doc_id IN ({','.join('?' * len(filters.doc_ids))})")
+        params.extend(filters.doc_ids)
+    if filters.sources:
+        clauses.append(f"d.source IN ({','.join('?' * len(filters.sources))})")
+        params.extend(filters.sources)
+    if filters.published_from:
+        clauses.append("d.published != '' AND d.published >= ?")
+        params.append(filters.published_from)
+    if filters.published_to:
+        # A date-time on the last day still counts: compare its date part.
+        clauses.append("d.published != '' AND substr(d.published, 1, 10) <= ?")
+        params.append(filters.published_to)
+    return " AND ".join(clauses) or "1", params
+
+
 class PassageStore:
     """One SQLite connection shared by the threads of a process, behind a lock."""
 
@@ -103,6 +128,7 @@ class PassageStore:
             self._conn.execute("PRAGMA foreign_keys = ON")
             self._conn.executescript(_SCHEMA)
             self._check_schema_version()
+            self._fill_lexical_index()
         except sqlite3.DatabaseError as error:
             raise CorruptIndexError(
                 f"the passage store {path} cannot be read ({error}); it is the index's source "
@@ -135,6 +161,23 @@ class PassageStore:
                 f"the passage store {self.path} has schema version {version}; this version of "
                 f"passage-qa reads version {SCHEMA_VERSION}"
             )
+
+    def _fill_lexical_index(self) -> None:
+        """Rebuild the lexical index if it lacks passages (a store from before it existed)."""
+        indexed = self._conn.execute("SELECT COUNT(*) FROM passages_fts").fetchone()[0]
+        if indexed == self._conn.execute("SELECT COUNT(*) FROM passages").fetchone()[0]:
+            return
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._conn.execute("DELETE FROM passages_fts")
+            self._conn.execute(
+                "INSERT INTO passages_fts(rowid, title, text) SELECT p.key, d.title, p.text "
+                "FROM passages p JOIN documents d ON d.doc_id = p.doc_id"
+            )
+            self._conn.execute("COMMIT")
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
 
     def bind_model(self, model: str, dimension: int) -> None:
         """Record the encoder of a new store, or refuse a store built with another one."""
@@ -209,6 +252,10 @@ class PassageStore:
                         ),
                     )
                     keys.append(int(cursor.lastrowid or 0))
+                    self._conn.execute(
+                        "INSERT INTO passages_fts(rowid, title, text) VALUES (?, ?, ?)",
+                        (keys[-1], document.title, passage.text),
+                    )
                 generation = self._bump_generation()
                 self._conn.execute("COMMIT")
             except BaseException:
@@ -241,6 +288,7 @@ class PassageStore:
             int(row[0])
             for row in self._conn.execute("SELECT key FROM passages WHERE doc_id = ?", (doc_id,))
         ]
+        self._conn.executemany("DELETE FROM passages_fts WHERE rowid = ?", [(k,) for k in keys])
         self._conn.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
         self._conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
         return keys
@@ -305,22 +353,7 @@ class PassageStore:
 
     def keys_matching(self, filters: SearchFilters) -> np.ndarray:
         """Keys of the passages whose documents pass the filters."""
-        clauses: list[str] = []
-        params: list[str] = []
-        if filters.doc_ids:
-            clauses.append(f"d.doc_id IN ({','.join('?' * len(filters.doc_ids))})")
-            params.extend(filters.doc_ids)
-        if filters.sources:
-            clauses.append(f"d.source IN ({','.join('?' * len(filters.sources))})")
-            params.extend(filters.sources)
-        if filters.published_from:
-            clauses.append("d.published != '' AND d.published >= ?")
-            params.append(filters.published_from)
-        if filters.published_to:
-            # A date-time on the last day still counts: compare its date part.
-            clauses.append("d.published != '' AND substr(d.published, 1, 10) <= ?")
-            params.append(filters.published_to)
-        where = " AND ".join(clauses) or "1"
+        where, params = _filter_clause(filters)
         with self._lock:
             rows = self._conn.execute(
                 f"SELECT p.key FROM passages p JOIN documents d ON d.doc_id = p.doc_id "
@@ -328,6 +361,64 @@ class PassageStore:
                 params,
             ).fetchall()
         return np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+
+    def search_lexical(
+        self,
+        terms: Sequence[str],
+        k: int,
+        *,
+        title_weight: float,
+        filters: SearchFilters | None = None,
+        among: Sequence[int] | None = None,
+    ) -> list[tuple[int, float]]:
+        """(key, BM25 score) of the k passages best matching any of the terms, best first.
+
+        ``among`` restricts the search to those passage keys (to score given candidates).
+        """
+        words = [term for term in terms if term]
+        if not words or k <= 0 or (among is not None and not among):
+            return []
+        # Each term quoted, so no word of a question is read as FTS5 syntax.
+        match = " OR ".join('"' + word.replace('"', '""') + '"' for word in words)
+        clauses, params = ["passages_fts MATCH ?"], [match]
+        if filters is not None and not filters.is_empty():
+            where, filter_params = _filter_clause(filters)
+            clauses.append(
+                "rowid IN (SELECT p.key FROM passages p JOIN documents d "
+                f"ON d.doc_id = p.doc_id WHERE {where})"
+            )
+            params.extend(filter_params)
+        if among is not None:
+            clauses.append(f"rowid IN ({','.join('?' * len(among))})")
+            params.extend(str(int(key)) for key in among)
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT rowid, bm25(passages_fts, {float(title_weight)}, 1.0) AS rank "
+                f"FROM passages_fts WHERE {' AND '.join(clauses)} ORDER BY rank LIMIT ?",
+                [*params, k],
+            ).fetchall()
+        # FTS5's bm25() is negated so that ascending order is best first.
+        return [(int(key), -float(rank)) for key, rank in rows]
+
+    def vectors_of(self, keys: Sequence[int]) -> dict[int, tuple[np.ndarray, np.ndarray | None]]:
+        """The passage vector and the sentence vectors (None if not stored) of each key."""
+        if not keys:
+            return {}
+        marks = ",".join("?" * len(keys))
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT key, vector, sentence_spans, sentence_vectors FROM passages "
+                f"WHERE key IN ({marks})",
+                [int(k) for k in keys],
+            ).fetchall()
+        vectors = {}
+        for key, blob, spans_json, sentence_blob in rows:
+            sentences = None
+            if sentence_blob is not None:
+                count = len(json.loads(spans_json))
+                sentences = np.frombuffer(sentence_blob, dtype=np.float16).reshape(count, -1)
+            vectors[int(key)] = (np.frombuffer(blob, dtype=np.float32), sentences)
+        return vectors
 
     def iter_vectors(self, batch_size: int = 20_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """All (keys, vectors) in key order, a batch at a time, for rebuilding the vector index."""

@@ -58,6 +58,26 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--index", type=Path, help="index directory (QA_INDEX_DIR)")
     ask.set_defaults(command=_ask)
 
+    evaluate = commands.add_parser("eval", help="measure retrieval quality on a question set")
+    evaluate.add_argument("set", type=Path, metavar="SET", help="JSONL, SQuAD JSON or BEIR folder")
+    evaluate.add_argument(
+        "--index",
+        type=Path,
+        help="index to ask (QA_INDEX_DIR); for SQuAD and BEIR the corpus is ingested into it, "
+        "and without it into a temporary index",
+    )
+    evaluate.add_argument("--k", type=int, default=10, help="ranking depth judged (default 10)")
+    evaluate.add_argument(
+        "--mode",
+        choices=["dense", "lexical", "hybrid", "all"],
+        default="all",
+        help="retrieval mode; 'all' runs them side by side (default)",
+    )
+    evaluate.add_argument("--limit", type=int, help="ask only the first N questions")
+    evaluate.add_argument("--json", type=Path, help="write every figure and question's ranks")
+    evaluate.add_argument("--markdown", type=Path, help="append the table to a markdown file")
+    evaluate.set_defaults(command=_eval)
+
     serve = commands.add_parser("serve", help="serve the HTTP API and the chat page")
     serve.add_argument("--index", type=Path, help="index directory (QA_INDEX_DIR)")
     serve.add_argument("--host", default=None, help="address to bind (QA_HOST)")
@@ -150,6 +170,46 @@ def format_answer(answer: Answer, *, color: bool) -> str:
     if not answer.hits:
         lines.append("The index holds no passages yet.")
     return "\n".join(lines)
+
+
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    import tempfile
+
+    from eval.report import table, write_json
+    from eval.runner import evaluate
+    from eval.sets import SetError, load_set
+    from qa.retrieval import MODES
+    from qa.service import QAService
+
+    try:
+        question_set = load_set(args.set)
+    except SetError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.limit is not None:
+        question_set.questions = question_set.questions[: args.limit]
+    if not 1 <= args.k <= settings.max_k:
+        print(f"error: --k must be between 1 and {settings.max_k}", file=sys.stderr)
+        return 2
+    modes = list(MODES) if args.mode == "all" else [args.mode]
+    with tempfile.TemporaryDirectory(prefix="qa-eval-") as scratch:
+        if question_set.documents and args.index is None:
+            settings = settings.model_copy(update={"index_dir": Path(scratch) / "index"})
+        service = QAService.open(settings)
+        try:
+            if question_set.documents:
+                summary = service.add_documents(question_set.documents, show_progress=True)
+                print(f"corpus in {settings.index_dir}: {summary.describe()}", file=sys.stderr)
+            results = evaluate(service, question_set, modes, depth=args.k, show_progress=True)
+        finally:
+            service.close()
+    print(table(question_set.name, results))
+    if args.json:
+        write_json(args.json, question_set.name, results)
+    if args.markdown:
+        with args.markdown.open("a", encoding="utf-8") as handle:
+            handle.write(table(question_set.name, results, markdown=True) + "\n")
+    return 0
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:

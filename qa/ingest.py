@@ -24,7 +24,7 @@ from qa.splitting import split_passages
 WriteStatus = Literal["added", "replaced", "unchanged"]
 
 # Documents are embedded in groups of about this many passages before they are written.
-_GROUP_PASSAGES = 512
+_GROUP_PASSAGES = 128
 
 
 @dataclass

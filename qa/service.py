@@ -13,6 +13,7 @@ from qa.documents import Document
 from qa.encoder import Encoder
 from qa.highlight import choose_highlights
 from qa.ingest import IngestSummary, Passager, WriteStatus, ingest_documents
+from qa.retrieval import Mode, RetrievalSettings, Retriever
 from qa.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,17 @@ class QAService:
         self.encoder = encoder
         self.index = index
         self.passager = Passager(encoder, settings.passage_tokens, settings.overlap_tokens)
+        self.retriever = Retriever(
+            encoder,
+            index,
+            RetrievalSettings(
+                mode=settings.retrieval_mode,
+                passage_weight=settings.passage_weight,
+                sentence_weight=settings.sentence_weight,
+                candidates=settings.hybrid_candidates,
+                title_weight=settings.title_weight,
+            ),
+        )
 
     @classmethod
     def open(cls, settings: Settings) -> QAService:
@@ -57,12 +69,20 @@ class QAService:
 
     # -- questions ---------------------------------------------------------------
 
-    def ask(self, question: str, k: int, filters: SearchFilters | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        k: int,
+        filters: SearchFilters | None = None,
+        mode: Mode | None = None,
+    ) -> Answer:
         started = time.perf_counter()
         k = max(1, min(k, self.settings.max_k))
-        vector = self.encoder.encode_query(question)
-        results = self.index.search(vector, k, filters)
-        highlights = choose_highlights(question, vector, [result.passage for result in results])
+        retrieved = self.retriever.retrieve(question, k, filters, mode)
+        results = retrieved.results
+        highlights = choose_highlights(
+            question, retrieved.query_vector, [result.passage for result in results]
+        )
         hits = [
             Hit(
                 rank=rank,
@@ -85,7 +105,7 @@ class QAService:
                 zip(results, highlights, strict=True), start=1
             )
         ]
-        answerable = bool(hits) and hits[0].score >= self.settings.answerable_threshold
+        answerable = bool(hits) and retrieved.confidence >= self.settings.answerable_threshold
         took_ms = (time.perf_counter() - started) * 1000
         return Answer(question=question, answerable=answerable, hits=hits, took_ms=took_ms)
 

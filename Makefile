@@ -4,7 +4,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck unit clean
+.PHONY: install run test lint typecheck eval clean
+
+# Evaluation data: SQuAD v1.1 dev (public half) from the shared data sets.
+SQUAD ?= ../shared/data/squad-v1.1-dev-public/dev-v1.1-even-articles.json
+EVAL_DIR ?= data/eval
+REPORT ?= eval/report.md
 
 # The environment: a virtualenv with the project and its dev tools, rebuilt when
 # pyproject.toml changes. torch is pinned to the CPU build in pyproject.toml.
@@ -30,6 +35,20 @@ typecheck: install
 # The browser tests need Debian's chromium (.ci/run installs it when missing).
 test: lint typecheck
 	$(BIN)/pytest
+
+# Retrieval quality, dense vs lexical vs hybrid, written to $(REPORT). Corpora are ingested
+# once into $(EVAL_DIR) and reused (unchanged documents are skipped).
+eval: install
+	mkdir -p $(EVAL_DIR)
+	printf '# Retrieval quality\n\n`make eval` on %s, %s.\n\n' "$$(date -u +%Y-%m-%d)" "$$(nproc) cores" > $(REPORT)
+	if [ -f eval/sets/seeds.jsonl ] && ls seeds/*.* >/dev/null 2>&1; then \
+	  $(BIN)/qa ingest seeds --index $(EVAL_DIR)/seeds-index && \
+	  $(BIN)/qa eval eval/sets/seeds.jsonl --index $(EVAL_DIR)/seeds-index \
+	    --json $(EVAL_DIR)/seeds.json --markdown $(REPORT); \
+	else echo "eval/sets/seeds.jsonl or the seed articles are missing: seeds set skipped"; fi
+	$(BIN)/qa eval $(SQUAD) --index $(EVAL_DIR)/squad-index --json $(EVAL_DIR)/squad.json \
+	  --markdown $(REPORT)
+	cat $(REPORT)
 
 clean:
 	rm -rf $(VENV) data test-artifacts .pytest_cache .mypy_cache .ruff_cache

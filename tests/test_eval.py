@@ -147,3 +147,80 @@ def test_metrics_from_known_rankings() -> None:
     assert metrics.abstain_recall == pytest.approx(1 / 2)
     assert metrics.answerable_abstained == 1
     assert metrics.latency_p50_ms == 30 and metrics.latency_p95_ms == 60
+
+
+# -- the runner over the real model and index ------------------------------------------
+
+SETS = Path(__file__).resolve().parent / "fixtures" / "sets"
+
+
+@pytest.fixture(scope="module")
+def fixture_service(tmp_path_factory: pytest.TempPathFactory, encoder):
+    from index import LocalIndex
+    from qa.loaders import load_paths
+    from qa.service import QAService
+    from qa.settings import Settings
+    from tests.conftest import FIXTURE_ARTICLES
+
+    settings = Settings(index_dir=tmp_path_factory.mktemp("eval") / "index")
+    service = QAService(
+        settings, encoder, LocalIndex(settings.index_dir, encoder.name, encoder.dimension)
+    )
+    service.add_documents(load_paths([FIXTURE_ARTICLES]).documents)
+    return service
+
+
+def test_every_mode_answers_the_fixture_set_and_hybrid_holds_up(fixture_service) -> None:
+    from eval.runner import evaluate
+
+    question_set = load_set(SETS / "fixtures.jsonl")
+    results = {
+        r.mode: r.metrics
+        for r in evaluate(fixture_service, question_set, ["dense", "lexical", "hybrid"])
+    }
+    hybrid = results["hybrid"]
+    assert hybrid.questions == 16 and hybrid.answerable == 12
+    assert hybrid.recall[3] == 1.0
+    assert hybrid.mrr_at_10 >= max(results["dense"].mrr_at_10, results["lexical"].mrr_at_10) - 0.05
+    # Off-topic questions abstain; answerable ones do not.
+    assert hybrid.abstain_recall == 1.0 and hybrid.answerable_abstained == 0
+    assert hybrid.highlight_accuracy is not None and hybrid.highlight_accuracy >= 0.75
+    assert hybrid.latency_p50_ms > 0
+
+
+def test_qa_eval_ingests_a_squad_file_into_a_temporary_index_and_reports(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {key: value for key, value in os.environ.items() if not key.startswith("QA_")}
+    report, markdown = tmp_path / "report.json", tmp_path / "report.md"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "qa.cli",
+            "eval",
+            str(SETS / "squad-tiny.json"),
+            "--json",
+            str(report),
+            "--markdown",
+            str(markdown),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "squad-tiny: 3 questions (3 answerable)" in result.stdout
+    for mode in ("dense", "lexical", "hybrid"):
+        assert mode in result.stdout
+    data = json.loads(report.read_text())
+    hybrid = data["modes"]["hybrid"]
+    assert hybrid["metrics"]["recall@1"] == 1.0
+    assert [q["first_relevant_rank"] for q in hybrid["questions"]] == [1, 1, 1]
+    assert "| mode |" in markdown.read_text()
+    assert not (tmp_path / "data").exists(), "the temporary index is not left behind"

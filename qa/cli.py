@@ -228,10 +228,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     settings = settings.model_copy(update=updates)
     # Fail before serving when the index on disk belongs to another model.
     built_with = stored_model(settings.index_dir)
-    if built_with is not None and built_with[0] != settings.model:
+    if built_with is not None and built_with[0] != settings.index_model:
         print(
             f"error: the index at {settings.index_dir} was built with the model {built_with[0]!r}, "
-            f"but QA_MODEL is {settings.model!r}",
+            f"but the settings give {settings.index_model!r} (QA_MODEL, QA_EMBED_TITLE)",
             file=sys.stderr,
         )
         return 2

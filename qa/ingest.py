@@ -50,13 +50,33 @@ class IngestSummary:
         )
 
 
-class Passager:
-    """Splits documents into passages that the encoder takes whole."""
+# The most word pieces of a title put before each passage when titles are embedded.
+TITLE_TOKENS = 32
 
-    def __init__(self, encoder: Encoder, passage_tokens: int, overlap_tokens: int) -> None:
+
+class Passager:
+    """Splits documents into passages that the encoder takes whole (with the title, if any)."""
+
+    def __init__(
+        self, encoder: Encoder, passage_tokens: int, overlap_tokens: int, embed_title: bool = False
+    ) -> None:
         self.encoder = encoder
-        self.max_tokens = min(passage_tokens, encoder.max_tokens)
+        self.embed_title = embed_title
+        reserved = TITLE_TOKENS + 1 if embed_title else 0
+        self.max_tokens = min(passage_tokens, encoder.max_tokens - reserved)
         self.overlap_tokens = min(overlap_tokens, self.max_tokens // 2)
+
+    def embedding_text(self, document: Document, passage: PassageRow) -> str:
+        """What is embedded for a passage: its text, after a short title when so set."""
+        if not self.embed_title or not document.title:
+            return passage.text
+        spans = self.encoder.token_spans(document.title)
+        title = (
+            document.title[: spans[TITLE_TOKENS - 1][1]]
+            if len(spans) > TITLE_TOKENS
+            else (document.title)
+        )
+        return f"{title}\n{passage.text}"
 
     def passages(self, document: Document) -> list[PassageRow]:
         spans = split_passages(
@@ -116,7 +136,11 @@ def ingest_documents(
         total=total, unit="passage", desc="embedding", disable=not show_progress or not total
     ) as progress:
         for group in _groups(pending):
-            texts = [passage.text for _, passages, _ in group for passage in passages]
+            texts = [
+                passager.embedding_text(document, passage)
+                for document, passages, _ in group
+                for passage in passages
+            ]
             sentences = _unique_sentences(group)
             vectors = passager.encoder.encode([*texts, *sentences.values()], batch_size=batch_size)
             sentence_vectors = dict(zip(sentences, vectors[len(texts) :], strict=True))

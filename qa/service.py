@@ -36,7 +36,9 @@ class QAService:
         self.settings = settings
         self.encoder = encoder
         self.index = index
-        self.passager = Passager(encoder, settings.passage_tokens, settings.overlap_tokens)
+        self.passager = Passager(
+            encoder, settings.passage_tokens, settings.overlap_tokens, settings.embed_title
+        )
         self.retriever = Retriever(
             encoder,
             index,
@@ -53,7 +55,7 @@ class QAService:
     def open(cls, settings: Settings) -> QAService:
         started = time.perf_counter()
         encoder = Encoder(settings.model, settings.device)
-        index = LocalIndex(settings.index_dir, encoder.name, encoder.dimension)
+        index = LocalIndex(settings.index_dir, settings.index_model, encoder.dimension)
         log.info(
             "loaded %s (%d documents, %d passages) in %.1f s",
             settings.index_dir,

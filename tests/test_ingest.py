@@ -184,3 +184,24 @@ def test_cli_ask_prints_passages_with_the_sentence_marked_and_the_citation(tmp_p
         assert refused.returncode == 2 and "error:" in refused.stderr
     missing = qa_command("ask", "anything", index=tmp_path / "nothing-here")
     assert missing.returncode == 2 and "qa ingest" in missing.stderr
+
+
+def test_titles_can_be_embedded_with_passages_and_the_index_records_it(
+    tmp_path: Path, encoder: Encoder
+) -> None:
+    from qa.ingest import TITLE_TOKENS, Passager
+
+    settings = Settings(index_dir=tmp_path / "index", embed_title=True)
+    assert settings.index_model == "packaged:all-MiniLM-L6-v2 +title"
+    passager = Passager(encoder, 300, 32, embed_title=True)
+    assert passager.max_tokens == encoder.max_tokens - TITLE_TOKENS - 1
+    document = document_from_fields({"title": "Ferry news " * 40, "text": "The ferry runs hourly."})
+    (passage,) = passager.passages(document)
+    text = passager.embedding_text(document, passage)
+    assert text.startswith("Ferry news") and text.endswith("\nThe ferry runs hourly.")
+    assert encoder.count_tokens(text) <= encoder.max_tokens
+    index = LocalIndex(settings.index_dir, settings.index_model, encoder.dimension)
+    QAService(settings, encoder, index).add_documents([document])
+    index.close()
+    result = qa_command("ask", "ferry?", index=settings.index_dir)
+    assert result.returncode == 2 and "+title" in result.stderr

@@ -21,6 +21,7 @@ _COLUMNS: list[tuple[str, str]] = [
     ("highlight", "highlight_accuracy"),
     ("abstain P", "abstain_precision"),
     ("abstain R", "abstain_recall"),
+    ("answerable abstained", "answerable_abstained"),
     ("p50 ms", "latency_p50_ms"),
     ("p95 ms", "latency_p95_ms"),
 ]

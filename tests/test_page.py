@@ -163,7 +163,21 @@ def test_example_questions_are_offered_and_asked_by_keyboard(page: Page) -> None
     expect(buttons_after).to_be_hidden()
 
 
+def test_an_empty_index_is_announced_on_the_welcome_page(browser: Browser, tmp_path: Path) -> None:
+    empty = RunningServer(tmp_path / "index", tmp_path / "no-seeds", None, tmp_path / "log").start()
+    try:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(empty.base_url + "/")
+        expect(page.locator("#empty-index")).to_be_visible()
+        expect(page.locator("#empty-index")).to_contain_text("No articles are in the index yet")
+        context.close()
+    finally:
+        empty.stop()
+
+
 def test_the_page_is_labelled_for_assistive_technology(page: Page) -> None:
+    expect(page.locator("#empty-index")).to_be_hidden()
     expect(page.locator("#messages")).to_have_attribute("aria-live", "polite")
     expect(page.get_by_label("Your question")).to_be_visible()
     expect(page.get_by_role("button", name="Ask")).to_be_visible()

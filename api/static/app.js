@@ -242,7 +242,21 @@
     input.focus();
   });
 
+  // Tell a first visitor plainly when there is nothing to search yet.
+  async function checkIndex() {
+    try {
+      const response = await fetch("/readyz", { headers: { Accept: "application/json" } });
+      if (response.ok) {
+        const ready = await response.json();
+        document.getElementById("empty-index").hidden = ready.documents !== 0;
+      }
+    } catch {
+      /* the error shows when a question is asked */
+    }
+  }
+
   renderAll();
   loadExamples();
+  checkIndex();
   input.focus();
 })();

@@ -184,6 +184,12 @@ class LocalIndex:
     def search(
         self, vector: np.ndarray, k: int, filters: SearchFilters | None = None
     ) -> list[SearchResult]:
+        return self.results(self.search_keys(vector, k, filters))
+
+    def search_keys(
+        self, vector: np.ndarray, k: int, filters: SearchFilters | None = None
+    ) -> list[tuple[int, float]]:
+        """(key, cosine) of the k nearest passages, best first, without loading them."""
         with self._lock:
             if time.monotonic() - self._checked_at > REFRESH_INTERVAL_SECONDS:
                 self._catch_up()
@@ -194,9 +200,7 @@ class LocalIndex:
                 if not len(allowed):
                     return []
             scores, keys = self._vectors.search(vector, k, allowed)
-        return self.results(
-            [(int(key), float(score)) for key, score in zip(keys, scores, strict=True)]
-        )
+        return [(int(key), float(score)) for key, score in zip(keys, scores, strict=True)]
 
     def search_lexical(
         self,

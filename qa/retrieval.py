@@ -87,7 +87,7 @@ class Retriever:
         self, vector: np.ndarray, terms: list[str], k: int, filters: SearchFilters | None
     ) -> Retrieved:
         wanted = max(k, self.settings.candidates)
-        candidates = {result.passage.key for result in self.index.search(vector, wanted, filters)}
+        candidates = {key for key, _ in self.index.search_keys(vector, wanted, filters)}
         candidates.update(
             key
             for key, _ in self.index.search_lexical(

@@ -88,17 +88,19 @@ class Retriever:
     ) -> Retrieved:
         wanted = max(k, self.settings.candidates)
         candidates = {key for key, _ in self.index.search_keys(vector, wanted, filters)}
-        candidates.update(
-            key
-            for key, _ in self.index.search_lexical(
+        bm25 = dict(
+            self.index.search_lexical(
                 terms, wanted, title_weight=self.settings.title_weight, filters=filters
             )
         )
+        candidates.update(bm25)
         keys = sorted(candidates)
-        # Every candidate scored by every signal: what one method missed it still scores.
-        bm25 = dict(
+        # Every candidate scored by every signal: the dense candidates BM25 did not rank
+        # get their BM25 score too (zero when they share no word with the question).
+        unscored = [key for key in keys if key not in bm25]
+        bm25.update(
             self.index.search_lexical(
-                terms, len(keys), title_weight=self.settings.title_weight, among=keys
+                terms, len(unscored), title_weight=self.settings.title_weight, among=unscored
             )
         )
         top_bm25 = max(bm25.values(), default=0.0)

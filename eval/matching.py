@@ -27,8 +27,7 @@ def normalise(text: str) -> str:
 
 
 def contains_evidence(passage: str, evidence: Iterable[str]) -> bool:
-    normalised = normalise(passage)
-    return any(normalise(item) in normalised for item in evidence if item.strip())
+    return bool(evidence_found(passage, evidence))
 
 
 def evidence_found(passage: str, evidence: Iterable[str]) -> set[int]:

@@ -84,13 +84,19 @@ def _sentence_blob(vectors: np.ndarray | None) -> bytes | None:
     return None if vectors is None else np.asarray(vectors, dtype=np.float16).tobytes()
 
 
+def _sentence_matrix(sentences: int, blob: bytes | None) -> np.ndarray | None:
+    """The stored sentence vectors, one row a sentence, or None when there are none."""
+    if blob is None or not sentences:
+        return None
+    return np.frombuffer(blob, dtype=np.float16).reshape(sentences, -1)
+
+
 def _passage_from_row(row: Sequence[Any]) -> PassageRow:
     key, doc_id, ordinal, start, end, text, spans_json, blob = row
     spans = tuple((int(a), int(b)) for a, b in json.loads(spans_json))
-    vectors = None
-    if blob is not None and spans:
-        vectors = np.frombuffer(blob, dtype=np.float16).reshape(len(spans), -1)
-    return PassageRow(key, doc_id, ordinal, start, end, text, spans, vectors)
+    return PassageRow(
+        key, doc_id, ordinal, start, end, text, spans, _sentence_matrix(len(spans), blob)
+    )
 
 
 def _filter_clause(filters: SearchFilters) -> tuple[str, list[str]]:
@@ -411,14 +417,13 @@ class PassageStore:
                 f"WHERE key IN ({marks})",
                 [int(k) for k in keys],
             ).fetchall()
-        vectors = {}
-        for key, blob, spans_json, sentence_blob in rows:
-            sentences = None
-            if sentence_blob is not None:
-                count = len(json.loads(spans_json))
-                sentences = np.frombuffer(sentence_blob, dtype=np.float16).reshape(count, -1)
-            vectors[int(key)] = (np.frombuffer(blob, dtype=np.float32), sentences)
-        return vectors
+        return {
+            int(key): (
+                np.frombuffer(blob, dtype=np.float32),
+                _sentence_matrix(len(json.loads(spans_json)), sentence_blob),
+            )
+            for key, blob, spans_json, sentence_blob in rows
+        }
 
     def iter_vectors(self, batch_size: int = 20_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """All (keys, vectors) in key order, a batch at a time, for rebuilding the vector index."""

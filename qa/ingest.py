@@ -7,6 +7,7 @@ it stopped (documents already stored unchanged are skipped).
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -19,7 +20,7 @@ from index import LocalIndex, PassageRow
 from qa.documents import Document
 from qa.encoder import Encoder
 from qa.sentences import split_sentences
-from qa.splitting import split_passages
+from qa.splitting import SPLITTER_VERSION, split_passages
 
 WriteStatus = Literal["added", "replaced", "unchanged"]
 
@@ -65,6 +66,14 @@ class Passager:
         reserved = TITLE_TOKENS + 1 if embed_title else 0
         self.max_tokens = min(passage_tokens, encoder.max_tokens - reserved)
         self.overlap_tokens = min(overlap_tokens, self.max_tokens // 2)
+        # How passages are made: part of a stored document's hash, so that a change of
+        # passage size (or of the splitter) re-splits documents instead of skipping them.
+        self.recipe = f"{SPLITTER_VERSION}|{self.max_tokens}|{self.overlap_tokens}|{embed_title}"
+
+    def stored_hash(self, document: Document) -> str:
+        """What the store keeps for a document: its content and how it was split."""
+        payload = f"{document.content_hash()}|{self.recipe}"
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
     def embedding_text(self, document: Document, passage: PassageRow) -> str:
         """What is embedded for a passage: its text, after a short title when so set."""
@@ -124,7 +133,7 @@ def ingest_documents(
     pending: list[tuple[Document, list[PassageRow], WriteStatus]] = []
     for document in latest.values():
         stored_hash = index.content_hash(document.doc_id)
-        if stored_hash == document.content_hash():
+        if stored_hash == passager.stored_hash(document):
             summary.unchanged += 1
             summary.statuses[document.doc_id] = "unchanged"
             continue
@@ -147,7 +156,7 @@ def ingest_documents(
             offset = 0
             for document, passages, status in group:
                 index.add_document(
-                    document.to_row(),
+                    replace(document.to_row(), content_hash=passager.stored_hash(document)),
                     [_with_sentence_vectors(passage, sentence_vectors) for passage in passages],
                     vectors[offset : offset + len(passages)],
                 )

@@ -30,7 +30,7 @@ _NUMBER_ABBREVIATIONS = frozenset("no nos vol pp fig art".split())
 _LATIN_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)")
 # Full-width terminators end a sentence even with no space after them.
 _WIDE_END = re.compile(r"[。！？]+[」』”’）]*")
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 _WORD_BEFORE = re.compile(r"([\w.]+)[.]$")
 
 
@@ -49,7 +49,7 @@ def split_sentences(text: str) -> list[Span]:
 def _blocks(text: str) -> list[Span]:
     """Paragraphs: runs of text between blank lines."""
     blocks, start = [], 0
-    for match in _PARAGRAPH_BREAK.finditer(text):
+    for match in PARAGRAPH_BREAK.finditer(text):
         blocks.append((start, match.start()))
         start = match.end()
     blocks.append((start, len(text)))

@@ -5,14 +5,27 @@ pieces of the encoder's own tokenizer, so the encoder never truncates one. Passa
 by whole trailing sentences (up to ``overlap_tokens``), and every sentence lies whole inside
 at least one passage, except a sentence longer than a whole passage, which is cut at word
 boundaries.
+
+Passages follow paragraphs (runs of text between blank lines) where they can: a passage that
+would run on into a new paragraph ends before it, provided it is already at least
+``PARAGRAPH_FILL`` of the budget, and the next one starts with that paragraph, with no
+overlap, since a paragraph is a natural start. Short paragraphs are packed together; a long
+one is split by sentences with overlap. A passage about one thing embeds and matches better
+than one that straddles two.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from qa.sentences import Span, split_sentences
+from qa.sentences import PARAGRAPH_BREAK, Span, split_sentences
+
+# A passage may end early at a paragraph break once it holds this share of its budget.
+PARAGRAPH_FILL = 0.5
+# Changes whenever the same text and settings would split differently: stored documents
+# are then split again by the next ingest instead of skipped as unchanged.
+SPLITTER_VERSION = "paragraphs-1"
 
 # Word pieces of a text, without the encoder's special tokens.
 TokenCounter = Callable[[str], int]
@@ -33,6 +46,8 @@ class _Unit:
     start: int
     end: int
     tokens: int
+    # Whether a blank line separates this unit from the one before it.
+    opens_paragraph: bool = False
 
 
 def split_passages(
@@ -60,6 +75,7 @@ def split_passages(
             last > first and count_tokens(text[units[first].start : units[last].end]) > max_tokens
         ):
             last -= 1
+        last = _end_at_paragraph(units, first, last, max_tokens)
         if last <= previous_last:
             # The overlap left no room for a new sentence: start after the previous passage.
             first = previous_last + 1
@@ -68,10 +84,28 @@ def split_passages(
         previous_last = last
         if last + 1 >= len(units):
             break
+        if units[last + 1].opens_paragraph:
+            first = last + 1
+            continue
         first = _next_first(
             units, first, last, min(overlap_tokens, max_tokens - units[last + 1].tokens)
         )
     return passages
+
+
+def _end_at_paragraph(units: list[_Unit], first: int, last: int, max_tokens: int) -> int:
+    """The passage's last unit, moved back to the last paragraph break it holds, if any,
+    when the passage would run on into a new paragraph and is full enough without it."""
+    if last + 1 >= len(units) or units[last + 1].opens_paragraph:
+        return last
+    used = sum(unit.tokens for unit in units[first : last + 1])
+    for end in range(last, first, -1):
+        used -= units[end].tokens
+        if used < PARAGRAPH_FILL * max_tokens:
+            break
+        if units[end].opens_paragraph:
+            return end - 1
+    return last
 
 
 def _next_first(units: list[_Unit], first: int, last: int, overlap_tokens: int) -> int:
@@ -86,15 +120,17 @@ def _next_first(units: list[_Unit], first: int, last: int, overlap_tokens: int) 
 def _units(
     text: str, count_tokens: TokenCounter, token_spans: TokenSpans, max_tokens: int
 ) -> list[_Unit]:
-    units = []
+    units: list[_Unit] = []
     for start, end in split_sentences(text):
+        opens_paragraph = bool(units) and bool(PARAGRAPH_BREAK.search(text, units[-1].end, start))
         tokens = count_tokens(text[start:end])
         if tokens <= max_tokens:
-            units.append(_Unit(start, end, tokens))
+            pieces = [_Unit(start, end, tokens)]
         else:
-            units.extend(
-                _cut_long_sentence(text, start, end, count_tokens, token_spans, max_tokens)
-            )
+            pieces = _cut_long_sentence(text, start, end, count_tokens, token_spans, max_tokens)
+        if opens_paragraph:
+            pieces[0] = replace(pieces[0], opens_paragraph=True)
+        units.extend(pieces)
     return units
 
 

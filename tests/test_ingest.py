@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
@@ -20,6 +19,7 @@ from qa.loaders import load_paths
 from qa.service import QAService
 from qa.settings import Settings
 from tests.conftest import FIXTURE_ARTICLES
+from tests.servers import environment_without_settings
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def service(settings: Settings, encoder: Encoder) -> QAService:
 
 
 def qa_command(*args: str, index: Path) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("QA_")}
+    env = environment_without_settings()
     return subprocess.run(
         [sys.executable, "-m", "qa.cli", *args, "--index", str(index)],
         capture_output=True,
@@ -55,6 +55,20 @@ def test_ingest_stores_exact_passages_and_is_idempotent(service: QAService) -> N
     again = service.add_documents(documents)
     assert (again.added, again.replaced, again.unchanged, again.passages) == (0, 0, 2, 0)
     assert service.count_passages() == first.passages
+
+
+def test_a_new_passage_size_splits_stored_documents_again(
+    settings: Settings, encoder: Encoder
+) -> None:
+    documents = load_paths([FIXTURE_ARTICLES]).documents
+    index = LocalIndex(settings.index_dir, encoder.name, encoder.dimension)
+    QAService(settings, encoder, index).add_documents(documents)
+    wide = index.count_passages()
+    narrow = QAService(settings.model_copy(update={"passage_tokens": 64}), encoder, index)
+    summary = narrow.add_documents(documents)
+    assert (summary.replaced, summary.unchanged) == (2, 0)
+    assert index.count_passages() > wide
+    assert narrow.add_documents(documents).unchanged == 2
 
 
 def test_sentence_vectors_are_stored_for_every_sentence_of_a_passage(service: QAService) -> None:
@@ -132,7 +146,7 @@ def test_an_interrupted_ingest_leaves_a_loadable_index(tmp_path: Path) -> None:
                 + "\n"
             )
     index = tmp_path / "index"
-    env = {key: value for key, value in os.environ.items() if not key.startswith("QA_")}
+    env = environment_without_settings()
     process = subprocess.Popen(
         [sys.executable, "-m", "qa.cli", "ingest", str(articles), "--index", str(index)],
         env=env,

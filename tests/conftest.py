@@ -7,13 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from qa.encoder import Encoder
+from qa.encoder import Encoder, load_encoder
 from qa.settings import Settings
 from tests.servers import RunningServer
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
 ROOT = Path(__file__).resolve().parent.parent
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# One ONNX export of the model for the whole run, servers in other directories included.
+os.environ.setdefault("QA_ENCODER_CACHE", str(ROOT / "data" / "encoder"))
+
 FIXTURE_ARTICLES = Path(__file__).resolve().parent / "fixtures" / "articles"
 SEEDS = ROOT / "seeds"
 TOKEN = "test-token-1234"
@@ -22,8 +25,8 @@ EXAMPLES = ["How much will the tidal barrier cost?", "What does Russia demand on
 
 @pytest.fixture(scope="session")
 def encoder() -> Encoder:
-    """The real packaged model, loaded once for the session."""
-    return Encoder()
+    """The real packaged model, on the default backend, loaded once for the session."""
+    return load_encoder(Settings())
 
 
 @pytest.fixture

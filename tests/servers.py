@@ -21,6 +21,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def environment_without_settings() -> dict[str, str]:
+    """This process's environment without QA_ settings, for a child that must see only
+    defaults, but sharing the session's ONNX export of the model."""
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("QA_") or key == "QA_ENCODER_CACHE"
+    }
+
+
 class RunningServer:
     """``qa serve`` over an index directory, as a user would start it."""
 
@@ -42,7 +52,7 @@ class RunningServer:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> RunningServer:
-        env = {key: value for key, value in os.environ.items() if not key.startswith("QA_")}
+        env = environment_without_settings()
         env.update(self.environment)
         if self.token is not None:
             env["QA_API_TOKEN"] = self.token

@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck eval clean
+.PHONY: install run test lint typecheck eval bench clean
 
 # Evaluation data: SQuAD v1.1 dev (public half) from the shared data sets.
 SQUAD ?= ../shared/data/squad-v1.1-dev-public/dev-v1.1-even-articles.json
@@ -49,6 +49,14 @@ eval: install
 	$(BIN)/qa eval $(SQUAD) --index $(EVAL_DIR)/squad-index --json $(EVAL_DIR)/squad.json \
 	  --markdown $(REPORT)
 	cat $(REPORT)
+
+# Speed and size of the server beside the plain recipe, written to eval/bench.{md,json}.
+# Over the seed articles, or the fixture articles while seeds/ is empty.
+BENCH_ARTICLES ?= $(if $(wildcard seeds/*.md seeds/*.txt seeds/*.json seeds/*.jsonl),seeds,tests/fixtures/articles)
+BENCH_INDEX ?= data/bench/$(notdir $(BENCH_ARTICLES))-index
+bench: install
+	$(BIN)/qa ingest $(BENCH_ARTICLES) --index $(BENCH_INDEX)
+	$(BIN)/qa bench --index $(BENCH_INDEX) --questions-from $(SQUAD) --ingest-sample $(SQUAD)
 
 clean:
 	rm -rf $(VENV) data test-artifacts .pytest_cache .mypy_cache .ruff_cache

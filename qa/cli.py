@@ -14,6 +14,9 @@ from qa.settings import Settings, get_settings
 
 log = logging.getLogger("qa")
 
+# The public half of the SQuAD v1.1 dev set, where the project's shared data lives.
+SQUAD_PUBLIC = Path("../shared/data/squad-v1.1-dev-public/dev-v1.1-even-articles.json")
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
@@ -77,6 +80,29 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", type=Path, help="write every figure and question's ranks")
     evaluate.add_argument("--markdown", type=Path, help="append the table to a markdown file")
     evaluate.set_defaults(command=_eval)
+
+    bench = commands.add_parser(
+        "bench", help="measure the server's speed and size beside the plain recipe"
+    )
+    bench.add_argument("--index", type=Path, help="index to serve (QA_INDEX_DIR)")
+    bench.add_argument(
+        "--questions-from",
+        type=Path,
+        default=SQUAD_PUBLIC,
+        help=f"question set whose distinct questions are asked (default {SQUAD_PUBLIC})",
+    )
+    bench.add_argument("--questions", type=int, default=300, help="unique questions asked")
+    bench.add_argument("--connections", type=int, default=16, help="concurrent connections")
+    bench.add_argument("--seconds", type=float, default=15.0, help="length of the load run")
+    bench.add_argument(
+        "--ingest-sample",
+        type=Path,
+        default=SQUAD_PUBLIC,
+        help="SQuAD or BEIR set whose first articles time the ingest",
+    )
+    bench.add_argument("--json", type=Path, default=Path("eval/bench.json"))
+    bench.add_argument("--markdown", type=Path, default=Path("eval/bench.md"))
+    bench.set_defaults(command=_bench)
 
     serve = commands.add_parser("serve", help="serve the HTTP API and the chat page")
     serve.add_argument("--index", type=Path, help="index directory (QA_INDEX_DIR)")
@@ -209,6 +235,37 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     if args.markdown:
         with args.markdown.open("a", encoding="utf-8") as handle:
             handle.write(table(question_set.name, results, markdown=True) + "\n")
+    return 0
+
+
+def _bench(args: argparse.Namespace, settings: Settings) -> int:
+    import tempfile
+
+    from eval.bench import BenchConfig, markdown, run_bench
+
+    for path in (args.questions_from, args.ingest_sample):
+        if not path.exists():
+            print(f"error: {path} does not exist", file=sys.stderr)
+            return 2
+    config = BenchConfig(
+        index_dir=settings.index_dir,
+        questions_file=args.questions_from,
+        ingest_sample=args.ingest_sample,
+        questions=args.questions,
+        connections=args.connections,
+        load_seconds=args.seconds,
+    )
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        result = run_bench(config, log=Path(tempfile.gettempdir()) / "qa-bench-server.log")
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    table = markdown(result)
+    args.markdown.parent.mkdir(parents=True, exist_ok=True)
+    args.markdown.write_text(table, encoding="utf-8")
+    print(table)
     return 0
 
 

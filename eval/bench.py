@@ -1,0 +1,309 @@
+"""``qa bench``: the service's speed and size, measured from outside, beside the plain recipe.
+
+One run measures, on one machine and the same unique questions (SQuAD-public questions, so
+no cache can help):
+
+- the real server (``qa serve`` in a child process on a loopback port): seconds from
+  process start to ``/readyz``, ``/ask`` latency one question at a time (wall time at the
+  client, and ``took_ms`` inside), throughput and errors with 16 concurrent keep-alive
+  connections (``eval.load``, a bare-asyncio client in its own process), and the server's
+  resident memory;
+- the plain recipe in this process: sentence-transformers + a flat FAISS index over the
+  same vectors, encode and search per question (k=5), its start time, and its ingest rate;
+- ingest throughput of ``qa`` (ONNX encoder, passages and sentence vectors) on the same
+  articles, in passages per second.
+
+The headline figures are ratios to the plain recipe in the same run, since the machine is
+shared and absolute times drift.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import random
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from eval.sets import load_set
+from qa.settings import Settings
+
+READY_TIMEOUT_SECONDS = 120.0
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    index_dir: Path
+    questions_file: Path
+    ingest_sample: Path
+    questions: int = 300
+    connections: int = 16
+    load_seconds: float = 15.0
+    ingest_documents: int = 4
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _memory_kb(pid: int) -> dict[str, int]:
+    """Resident memory now (VmRSS) and at its peak (VmHWM), in kB, from /proc."""
+    found = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            found[name] = int(value.split()[0])
+    return found
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def _summary(values_ms: list[float]) -> dict[str, float]:
+    return {
+        "p50_ms": round(statistics.median(values_ms), 2),
+        "p95_ms": round(_percentile(values_ms, 0.95), 2),
+    }
+
+
+def unique_questions(path: Path, count: int) -> list[str]:
+    """``count`` distinct questions of a set, in a fixed shuffled order."""
+    questions = list(dict.fromkeys(q.question for q in load_set(path).questions))
+    random.Random(0).shuffle(questions)
+    if len(questions) < count:
+        raise ValueError(f"{path} has {len(questions)} distinct questions, not {count}")
+    return questions[:count]
+
+
+class _Server:
+    def __init__(self, index_dir: Path, log: Path) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        environment = {k: v for k, v in os.environ.items() if k != "QA_SEEDS_DIR"}
+        command = [sys.executable, "-m", "qa.cli", "serve", "--index", str(index_dir)]
+        command += ["--host", "127.0.0.1", "--port", str(self.port)]
+        command += ["--seed", str(index_dir / "no-seeds")]
+        self.started = time.perf_counter()
+        with open(log, "ab") as handle:
+            self.process = subprocess.Popen(command, env=environment, stdout=handle, stderr=handle)
+
+    def wait_ready(self) -> float:
+        import httpx
+
+        deadline = self.started + READY_TIMEOUT_SECONDS
+        while time.perf_counter() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("the server exited before it was ready")
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
+                    return time.perf_counter() - self.started
+            except httpx.TransportError:
+                pass
+            time.sleep(0.02)
+        raise RuntimeError(f"the server was not ready in {READY_TIMEOUT_SECONDS:.0f} s")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=30)
+
+
+def measure_server(config: BenchConfig, questions: list[str], log: Path) -> dict[str, Any]:
+    import httpx
+
+    server = _Server(config.index_dir, log)
+    try:
+        ready_seconds = server.wait_ready()
+        wall, inside = [], []
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            for question in questions[:20]:  # warm-up, not counted
+                client.post("/ask", json={"question": f"warm up: {question}", "k": 5})
+            for question in tqdm(questions, desc="server, one at a time", unit="q"):
+                started = time.perf_counter()
+                response = client.post("/ask", json={"question": question, "k": 5})
+                wall.append((time.perf_counter() - started) * 1000)
+                response.raise_for_status()
+                inside.append(float(response.json()["took_ms"]))
+        memory_after_questions = _memory_kb(server.process.pid)
+        print(f"server, {config.connections} connections for {config.load_seconds:.0f} s ...")
+        load_command = [sys.executable, "-m", "eval.load", "--port", str(server.port)]
+        load_command += ["--connections", str(config.connections)]
+        load_command += ["--seconds", str(config.load_seconds)]
+        load = subprocess.run(
+            load_command,
+            input=json.dumps(questions),
+            capture_output=True,
+            text=True,
+            timeout=config.load_seconds + 120,
+            check=True,
+        )
+        loaded = json.loads(load.stdout)
+        memory_after_load = _memory_kb(server.process.pid)
+    finally:
+        server.stop()
+    return {
+        "ready_seconds": round(ready_seconds, 2),
+        "wall": _summary(wall),
+        "inside": _summary(inside),
+        "throughput": {
+            "client": "eval.load (bare asyncio, keep-alive, own process)",
+            "connections": config.connections,
+            "requests": loaded["requests"],
+            "errors": loaded["errors"],
+            "error_examples": loaded["error_examples"],
+            "requests_per_second": round(loaded["requests"] / loaded["seconds"], 1),
+            **_summary(loaded["latencies_ms"] or [0.0]),
+        },
+        "rss_mb": round(memory_after_questions["VmRSS"] / 1024, 1),
+        "peak_rss_mb": round(memory_after_load["VmHWM"] / 1024, 1),
+    }
+
+
+def measure_plain_recipe(config: BenchConfig, questions: list[str]) -> dict[str, Any]:
+    """sentence-transformers + flat FAISS, in this process: the baseline."""
+    started = time.perf_counter()
+    import faiss
+    from sentence_transformers import SentenceTransformer
+
+    from index.local import VECTOR_NAME
+    from qa.encoder import resolve_model
+
+    settings = Settings()
+    model = SentenceTransformer(resolve_model(settings.model), device="cpu")
+    stored: Any = faiss.read_index(str(config.index_dir / VECTOR_NAME))  # an IndexIDMap2
+    flat = faiss.IndexFlatIP(stored.d)
+    # The stored index maps passage keys to vectors; the recipe needs only the vectors.
+    flat.add(faiss.downcast_index(stored.index).reconstruct_n(0, stored.ntotal))
+    start_seconds = time.perf_counter() - started
+    faiss.omp_set_num_threads(1)  # as the DESIGN notes advise for single queries
+    for question in questions[:20]:
+        flat.search(model.encode([question], normalize_embeddings=True), 5)
+    times = []
+    for question in tqdm(questions, desc="plain recipe, in process", unit="q"):
+        began = time.perf_counter()
+        vector = model.encode([question], normalize_embeddings=True)
+        flat.search(vector, 5)
+        times.append((time.perf_counter() - began) * 1000)
+    return {"start_seconds": round(start_seconds, 2), "in_process": _summary(times)}
+
+
+def measure_ingest(config: BenchConfig) -> dict[str, Any]:
+    """Passages per second: qa's ingest (sentence vectors included) against the plain
+    recipe's encode of the same passage texts."""
+    from qa.service import QAService
+
+    documents = load_set(config.ingest_sample).documents[: config.ingest_documents]
+    with tempfile.TemporaryDirectory(prefix="qa-bench-") as directory:
+        settings = Settings(index_dir=Path(directory) / "index")
+        service = QAService.open(settings)
+        started = time.perf_counter()
+        summary = service.add_documents(documents, show_progress=True)
+        ours = summary.passages / (time.perf_counter() - started)
+        texts = [p.text for d in documents for p in service.index.passages_of(d.doc_id)]
+        service.close()
+
+    from sentence_transformers import SentenceTransformer
+
+    from qa.encoder import resolve_model
+
+    model = SentenceTransformer(resolve_model(settings.model), device="cpu")
+    started = time.perf_counter()
+    model.encode(texts, batch_size=settings.batch_size, normalize_embeddings=True)
+    plain = len(texts) / (time.perf_counter() - started)
+    return {
+        "passages": len(texts),
+        "qa_passages_per_second": round(ours, 1),
+        "plain_passages_per_second": round(plain, 1),
+    }
+
+
+def run_bench(config: BenchConfig, log: Path) -> dict[str, Any]:
+    from index.local import STORE_NAME
+
+    store = config.index_dir / STORE_NAME
+    if not store.is_file():
+        raise ValueError(f"no index at {config.index_dir}: build one with qa ingest first")
+    with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as connection:
+        (passages,) = connection.execute("SELECT COUNT(*) FROM passages").fetchone()
+    if not passages:
+        raise ValueError(f"the index at {config.index_dir} is empty: ingest articles first")
+    questions = unique_questions(config.questions_file, config.questions)
+
+    server = measure_server(config, questions, log)
+    plain = measure_plain_recipe(config, questions)
+    ingest = measure_ingest(config)
+    settings = Settings()
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}",
+        "index": str(config.index_dir),
+        "passages": passages,
+        "questions": len(questions),
+        "encoder_backend": settings.encoder_backend,
+        "retrieval_mode": settings.retrieval_mode,
+        "server": server,
+        "plain_recipe": plain,
+        "ingest": ingest,
+        "ratios": {
+            "http_p50_over_plain_p50": round(
+                server["wall"]["p50_ms"] / plain["in_process"]["p50_ms"], 2
+            ),
+            "ingest_over_plain": round(
+                ingest["qa_passages_per_second"] / ingest["plain_passages_per_second"], 2
+            ),
+        },
+    }
+
+
+def markdown(result: dict[str, Any]) -> str:
+    server, plain, ingest = result["server"], result["plain_recipe"], result["ingest"]
+    load = server["throughput"]
+    rows = [
+        ("`/ask` over HTTP, p50 / p95 (ms)", f"{server['wall']['p50_ms']} / "
+         f"{server['wall']['p95_ms']}"),
+        ("inside the server (`took_ms`), p50 / p95", f"{server['inside']['p50_ms']} / "
+         f"{server['inside']['p95_ms']}"),
+        ("plain recipe in process, p50 / p95", f"{plain['in_process']['p50_ms']} / "
+         f"{plain['in_process']['p95_ms']}"),
+        ("**HTTP p50 / plain p50**", f"**{result['ratios']['http_p50_over_plain_p50']}**"),
+        (f"throughput, {load['connections']} connections (req/s)",
+         f"{load['requests_per_second']} ({load['requests']} requests, {load['errors']} errors,"
+         f" p50 {load['p50_ms']} ms)"),
+        ("process start to `/readyz` (s)", f"{server['ready_seconds']}"),
+        ("plain recipe start to first answer possible (s)", f"{plain['start_seconds']}"),
+        ("server memory after the questions / peak under load (MB)",
+         f"{server['rss_mb']} / {server['peak_rss_mb']}"),
+        ("ingest, qa / plain (passages/s)", f"{ingest['qa_passages_per_second']} / "
+         f"{ingest['plain_passages_per_second']} ({ingest['passages']} passages)"),
+        ("**ingest qa / plain**", f"**{result['ratios']['ingest_over_plain']}**"),
+    ]  # fmt: skip
+    lines = [
+        f"**qa bench, {result['date']}, {result['machine']}**: {result['passages']} passages, "
+        f"{result['questions']} unique questions, k=5, encoder {result['encoder_backend']}, "
+        f"retrieval {result['retrieval_mode']}",
+        "",
+        "| measure | value |",
+        "| --- | --- |",
+    ]
+    lines += [f"| {name} | {value} |" for name, value in rows]
+    return "\n".join(lines) + "\n"

@@ -54,9 +54,11 @@ eval: install
 # Over the seed articles, or the fixture articles while seeds/ is empty.
 BENCH_ARTICLES ?= $(if $(wildcard seeds/*.md seeds/*.txt seeds/*.json seeds/*.jsonl),seeds,tests/fixtures/articles)
 BENCH_INDEX ?= data/bench/$(notdir $(BENCH_ARTICLES))-index
+BENCH_SCALE ?= 100000,1000000
 bench: install
 	$(BIN)/qa ingest $(BENCH_ARTICLES) --index $(BENCH_INDEX)
-	$(BIN)/qa bench --index $(BENCH_INDEX) --questions-from $(SQUAD) --ingest-sample $(SQUAD)
+	$(BIN)/qa bench --index $(BENCH_INDEX) --questions-from $(SQUAD) --ingest-sample $(SQUAD) \
+	  --scale $(BENCH_SCALE)
 
 clean:
 	rm -rf $(VENV) data test-artifacts .pytest_cache .mypy_cache .ruff_cache

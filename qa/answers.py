@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -59,6 +60,9 @@ class Answer:
             "passages": [hit.to_dict() for hit in self.hits],
             "took_ms": round(self.took_ms, 3),
         }
+
+    def to_json(self) -> bytes:
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def passage_id(doc_id: str, ordinal: int) -> str:

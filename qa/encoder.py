@@ -65,12 +65,23 @@ class Encoder(Protocol):
 
     def encode_query(self, text: str) -> np.ndarray: ...
 
+    def encode_in_context(
+        self, texts: Sequence[str], spans: Sequence[Sequence[Span]], *, batch_size: int = 32
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each text's vector, and one vector for each of its spans (sentences)."""
+        ...
+
 
 def load_encoder(settings: Settings) -> Encoder:
-    if settings.encoder_backend == "onnx":
+    if settings.encoder_backend in ("onnx", "onnx-int8"):
         from qa.onnx_encoder import OnnxEncoder
 
-        return OnnxEncoder(settings.model, settings.encoder_cache, settings.encoder_threads)
+        return OnnxEncoder(
+            settings.model,
+            settings.encoder_cache,
+            settings.encoder_threads,
+            quantized=settings.encoder_backend == "onnx-int8",
+        )
     return TorchEncoder(settings.model, settings.device)
 
 
@@ -130,3 +141,33 @@ class TorchEncoder:
 
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
+
+    def encode_in_context(
+        self, texts: Sequence[str], spans: Sequence[Sequence[Span]], *, batch_size: int = 32
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The reference way: every span encoded on its own."""
+        return encode_spans_alone(self, texts, spans, batch_size=batch_size)
+
+
+def encode_spans_alone(
+    encoder: Encoder,
+    texts: Sequence[str],
+    spans: Sequence[Sequence[Span]],
+    *,
+    batch_size: int = 32,
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each text's vector and its spans' vectors, every distinct span encoded on its own."""
+    pieces = list(
+        dict.fromkeys(text[a:b] for text, s in zip(texts, spans, strict=True) for a, b in s)
+    )
+    vectors = encoder.encode([*texts, *pieces], batch_size=batch_size)
+    by_piece = dict(zip(pieces, vectors[len(texts) :], strict=True))
+    return [
+        (
+            vectors[i],
+            np.asarray([by_piece[text[a:b]] for a, b in text_spans], dtype=np.float32).reshape(
+                -1, encoder.dimension
+            ),
+        )
+        for i, (text, text_spans) in enumerate(zip(texts, spans, strict=True))
+    ]

@@ -11,6 +11,7 @@ import hashlib
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Literal
 
 import numpy as np
@@ -18,7 +19,7 @@ from tqdm import tqdm
 
 from index import LocalIndex, PassageRow
 from qa.documents import Document
-from qa.encoder import Encoder
+from qa.encoder import Encoder, encode_spans_alone
 from qa.sentences import split_sentences
 from qa.splitting import SPLITTER_VERSION, split_passages
 
@@ -59,33 +60,49 @@ class Passager:
     """Splits documents into passages that the encoder takes whole (with the title, if any)."""
 
     def __init__(
-        self, encoder: Encoder, passage_tokens: int, overlap_tokens: int, embed_title: bool = False
+        self,
+        encoder: Encoder,
+        passage_tokens: int,
+        overlap_tokens: int,
+        embed_title: bool = False,
+        sentences_in_context: bool = True,
     ) -> None:
         self.encoder = encoder
         self.embed_title = embed_title
+        # Sentence vectors read from the passage's own forward pass, or encoded alone.
+        self.sentences_in_context = sentences_in_context
         reserved = TITLE_TOKENS + 1 if embed_title else 0
         self.max_tokens = min(passage_tokens, encoder.max_tokens - reserved)
         self.overlap_tokens = min(overlap_tokens, self.max_tokens // 2)
         # How passages are made: part of a stored document's hash, so that a change of
         # passage size (or of the splitter) re-splits documents instead of skipping them.
-        self.recipe = f"{SPLITTER_VERSION}|{self.max_tokens}|{self.overlap_tokens}|{embed_title}"
+        sentences = "context" if sentences_in_context else "alone"
+        self.recipe = (
+            f"{SPLITTER_VERSION}|{self.max_tokens}|{self.overlap_tokens}|{embed_title}|{sentences}"
+        )
 
     def stored_hash(self, document: Document) -> str:
         """What the store keeps for a document: its content and how it was split."""
         payload = f"{document.content_hash()}|{self.recipe}"
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
-    def embedding_text(self, document: Document, passage: PassageRow) -> str:
-        """What is embedded for a passage: its text, after a short title when so set."""
+    def embedding_text(
+        self, document: Document, passage: PassageRow
+    ) -> tuple[str, list[tuple[int, int]]]:
+        """What is embedded for a passage: its text, after a short title when so set, and
+        the spans of its sentences in that text."""
         if not self.embed_title or not document.title:
-            return passage.text
+            return passage.text, list(passage.sentence_spans)
         spans = self.encoder.token_spans(document.title)
         title = (
             document.title[: spans[TITLE_TOKENS - 1][1]]
             if len(spans) > TITLE_TOKENS
             else (document.title)
         )
-        return f"{title}\n{passage.text}"
+        shift = len(title) + 1
+        return f"{title}\n{passage.text}", [
+            (a + shift, b + shift) for a, b in passage.sentence_spans
+        ]
 
     def passages(self, document: Document) -> list[PassageRow]:
         spans = split_passages(
@@ -145,20 +162,33 @@ def ingest_documents(
         total=total, unit="passage", desc="embedding", disable=not show_progress or not total
     ) as progress:
         for group in _groups(pending):
-            texts = [
+            embedded = [
                 passager.embedding_text(document, passage)
                 for document, passages, _ in group
                 for passage in passages
             ]
-            sentences = _unique_sentences(group)
-            vectors = passager.encoder.encode([*texts, *sentences.values()], batch_size=batch_size)
-            sentence_vectors = dict(zip(sentences, vectors[len(texts) :], strict=True))
+            encode = (
+                passager.encoder.encode_in_context
+                if passager.sentences_in_context
+                else partial(encode_spans_alone, passager.encoder)
+            )
+            encoded = encode(
+                [text for text, _ in embedded],
+                [spans for _, spans in embedded],
+                batch_size=batch_size,
+            )
             offset = 0
             for document, passages, status in group:
+                mine = encoded[offset : offset + len(passages)]
                 index.add_document(
                     replace(document.to_row(), content_hash=passager.stored_hash(document)),
-                    [_with_sentence_vectors(passage, sentence_vectors) for passage in passages],
-                    vectors[offset : offset + len(passages)],
+                    [
+                        replace(passage, sentence_vectors=sentence_vectors)
+                        if passage.sentence_spans
+                        else passage
+                        for passage, (_, sentence_vectors) in zip(passages, mine, strict=True)
+                    ],
+                    np.vstack([vector for vector, _ in mine]),
                 )
                 offset += len(passages)
                 summary.passages += len(passages)
@@ -167,34 +197,9 @@ def ingest_documents(
                     summary.added += 1
                 else:
                     summary.replaced += 1
-            progress.update(len(texts))
+            progress.update(len(embedded))
     summary.seconds = time.perf_counter() - started
     return summary
-
-
-def _unique_sentences(
-    group: Sequence[tuple[Document, list[PassageRow], WriteStatus]],
-) -> dict[tuple[str, int, int], str]:
-    """Each sentence of the group once (overlapping passages share sentences), by its span."""
-    sentences: dict[tuple[str, int, int], str] = {}
-    for document, passages, _ in group:
-        for passage in passages:
-            for start, end in passage.sentence_spans:
-                key = (document.doc_id, passage.start + start, passage.start + end)
-                sentences.setdefault(key, passage.text[start:end])
-    return sentences
-
-
-def _with_sentence_vectors(
-    passage: PassageRow, vectors: dict[tuple[str, int, int], np.ndarray]
-) -> PassageRow:
-    if not passage.sentence_spans:
-        return passage
-    rows = [
-        vectors[(passage.doc_id, passage.start + start, passage.start + end)]
-        for start, end in passage.sentence_spans
-    ]
-    return replace(passage, sentence_vectors=np.vstack(rows))
 
 
 def _groups(

@@ -82,9 +82,10 @@ class Retriever:
         k: int,
         filters: SearchFilters | None = None,
         mode: Mode | None = None,
+        query_vector: np.ndarray | None = None,
     ) -> Retrieved:
         mode = mode or self.settings.mode
-        vector = self.encoder.encode_query(question)
+        vector = self.encoder.encode_query(question) if query_vector is None else query_vector
         if mode == "dense":
             results = self.index.search(vector, k, filters)
             confidence = results[0].score if results else 0.0

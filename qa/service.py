@@ -7,6 +7,8 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
+
 from index import LocalIndex, PassageRow, SearchFilters
 from qa.answers import Answer, Citation, Hit, passage_id
 from qa.documents import Document
@@ -36,7 +38,11 @@ class QAService:
         self.encoder = encoder
         self.index = index
         self.passager = Passager(
-            encoder, settings.passage_tokens, settings.overlap_tokens, settings.embed_title
+            encoder,
+            settings.passage_tokens,
+            settings.overlap_tokens,
+            settings.embed_title,
+            sentences_in_context=settings.sentence_vectors == "context",
         )
         self.retriever = Retriever(
             encoder,
@@ -54,7 +60,9 @@ class QAService:
     def open(cls, settings: Settings) -> QAService:
         started = time.perf_counter()
         encoder = load_encoder(settings)
-        index = LocalIndex(settings.index_dir, settings.index_model, encoder.dimension)
+        index = LocalIndex(
+            settings.index_dir, settings.index_model, encoder.dimension, settings.hnsw_from
+        )
         log.info(
             "loaded %s (%d documents, %d passages) in %.1f s",
             settings.index_dir,
@@ -76,10 +84,13 @@ class QAService:
         k: int,
         filters: SearchFilters | None = None,
         mode: Mode | None = None,
+        query_vector: np.ndarray | None = None,
     ) -> Answer:
+        """The best k passages for a question. ``query_vector``, when given, is the
+        question's vector already encoded (in a batch with others)."""
         started = time.perf_counter()
         k = max(1, min(k, self.settings.max_k))
-        retrieved = self.retriever.retrieve(question, k, filters, mode)
+        retrieved = self.retriever.retrieve(question, k, filters, mode, query_vector)
         results = retrieved.results
         highlights = [scores.best_span for scores in retrieved.sentences]
         hits = [

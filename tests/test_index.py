@@ -191,3 +191,25 @@ def test_a_flush_never_marks_vectors_fresher_than_they_are(tmp_path: Path) -> No
     server.close()  # its vectors lack "b": the manifest must not claim the newer generation
     reopened = LocalIndex(tmp_path / "index", MODEL, DIMENSION)
     assert sorted(top(reopened, 1, k=10)) == ["part1.", "part2."]
+
+
+def test_a_large_index_is_rebuilt_as_hnsw_and_still_deletes(tmp_path: Path) -> None:
+    index = LocalIndex(tmp_path / "index", MODEL, DIMENSION, hnsw_from=5)
+    add(index, "a", list(range(1, 11)))
+    add(index, "b", list(range(11, 21)))
+    index.close()
+    # Reopened without its vector file: rebuilt from the store, as HNSW at this size.
+    (tmp_path / "index" / VECTOR_NAME).unlink()
+    reopened = LocalIndex(tmp_path / "index", MODEL, DIMENSION, hnsw_from=5)
+    manifest = read_manifest(tmp_path / "index")
+    assert manifest is not None and "HNSW" in manifest.vector_index
+    assert top(reopened, 7) == ["part7."] and top(reopened, 15) == ["part15."]
+    filtered = top(reopened, 15, k=3, filters=SearchFilters(doc_ids=("a",)))
+    assert len(filtered) == 3 and all(int(text[4:-1]) <= 10 for text in filtered)
+    # HNSW cannot delete: the deleted document's passages are filtered out of searches.
+    reopened.delete_document("b")
+    assert len(reopened.search(unit(15), 50)) == 10
+    assert all(int(r.passage.text[4:-1]) <= 10 for r in reopened.search(unit(15), 50))
+    reopened.close()
+    again = LocalIndex(tmp_path / "index", MODEL, DIMENSION, hnsw_from=5)
+    assert len(again.search(unit(15), 50)) == 10

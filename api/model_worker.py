@@ -1,0 +1,120 @@
+"""The one thread that runs the model, micro-batching, and the thread that searches.
+
+Every forward pass goes through the model thread: one at a time keeps the cores from
+being fought over, and questions that arrive while it is busy are encoded together in one
+pass, which costs less than one pass each. Their searches (FAISS, BM25, fusion, highlight)
+then run on a second thread while the model thread encodes the next batch, so under load
+the two overlap. Document writes run on the model thread, in the order they arrived.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
+
+from index import SearchFilters
+from qa.answers import Answer
+from qa.service import QAService
+
+T = TypeVar("T")
+
+# Most questions encoded in one forward pass.
+MAX_BATCH = 32
+
+
+@dataclass(frozen=True)
+class _Question:
+    service: QAService
+    question: str
+    k: int
+    filters: SearchFilters | None
+    result: Future[Answer]
+
+
+@dataclass(frozen=True)
+class _Call:
+    function: Callable[..., Any]
+    args: tuple[Any, ...]
+    result: Future[Any]
+
+
+class ModelWorker:
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[_Question | _Call | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="model", daemon=True)
+        self._searches = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search")
+        self._thread.start()
+
+    async def ask(
+        self, service: QAService, question: str, k: int, filters: SearchFilters | None
+    ) -> Answer:
+        result: Future[Answer] = Future()
+        self._queue.put(_Question(service, question, k, filters, result))
+        return await asyncio.wrap_future(result)
+
+    async def call(self, function: Callable[..., T], *args: Any) -> T:
+        result: Future[T] = Future()
+        self._queue.put(_Call(function, args, result))
+        return await asyncio.wrap_future(result)
+
+    def shutdown(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=30)
+        self._searches.shutdown(wait=True)
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            work = [first]
+            # Whatever else is already waiting joins this round.
+            while len(work) < MAX_BATCH:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    self._queue.put(None)  # finish this round, then stop
+                    break
+                work.append(item)
+            questions = [item for item in work if isinstance(item, _Question)]
+            for item in work:
+                if isinstance(item, _Call):
+                    _settle(item.result, item.function, *item.args)
+            if questions:
+                self._answer(questions)
+
+    def _answer(self, questions: list[_Question]) -> None:
+        started = time.perf_counter()
+        try:
+            vectors = questions[0].service.encoder.encode([q.question for q in questions])
+        except Exception as error:
+            for question in questions:
+                question.result.set_exception(error)
+            return
+        for question, vector in zip(questions, vectors, strict=True):
+
+            def answer(question: _Question = question, vector: Any = vector) -> Answer:
+                answer = question.service.ask(
+                    question.question, question.k, question.filters, query_vector=vector
+                )
+                # From the start of the shared forward pass to the answer.
+                return replace(answer, took_ms=(time.perf_counter() - started) * 1000)
+
+            self._searches.submit(_settle, question.result, answer)
+
+
+def _settle(result: Future[T], function: Callable[..., T], *args: Any) -> None:
+    if not result.set_running_or_notify_cancel():
+        return
+    try:
+        result.set_result(function(*args))
+    except Exception as error:
+        result.set_exception(error)

@@ -94,7 +94,10 @@ class ModelWorker:
     def _answer(self, questions: list[_Question]) -> None:
         started = time.perf_counter()
         try:
-            vectors = questions[0].service.encoder.encode([q.question for q in questions])
+            busy = len(questions) > 1 or not self._queue.empty()
+            vectors = questions[0].service.encoder.encode_questions(
+                [q.question for q in questions], busy=busy
+            )
         except Exception as error:
             for question in questions:
                 question.result.set_exception(error)

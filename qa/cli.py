@@ -93,7 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--questions", type=int, default=300, help="unique questions asked")
     bench.add_argument("--connections", type=int, default=16, help="concurrent connections")
-    bench.add_argument("--seconds", type=float, default=15.0, help="length of the load run")
+    bench.add_argument("--seconds", type=float, default=10.0, help="length of each load run")
     bench.add_argument(
         "--ingest-sample",
         type=Path,
@@ -102,7 +102,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     bench.add_argument(
         "--scale",
-        default="",
+        type=_passage_counts,
+        default=(),
         help="comma-separated passage counts for the synthetic vector-search measurement "
         "(for example 100000,1000000); empty: skipped",
     )
@@ -244,6 +245,17 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _passage_counts(text: str) -> tuple[int, ...]:
+    """``100000,1000000`` -> (100000, 1000000); empty -> ()."""
+    try:
+        counts = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of whole numbers: {text!r}") from None
+    if any(count < 1_000 for count in counts):
+        raise argparse.ArgumentTypeError("each passage count must be at least 1000")
+    return counts
+
+
 def _bench(args: argparse.Namespace, settings: Settings) -> int:
     import tempfile
 
@@ -260,7 +272,7 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
         questions=args.questions,
         connections=args.connections,
         load_seconds=args.seconds,
-        scale_sizes=tuple(int(size) for size in args.scale.split(",") if size.strip()),
+        scale_sizes=args.scale,
     )
     args.json.parent.mkdir(parents=True, exist_ok=True)
     try:

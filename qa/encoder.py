@@ -65,6 +65,11 @@ class Encoder(Protocol):
 
     def encode_query(self, text: str) -> np.ndarray: ...
 
+    def encode_questions(self, texts: Sequence[str], *, busy: bool = False) -> np.ndarray:
+        """Vectors of questions that arrived together. ``busy``: more work is waiting, so
+        a forward pass should leave cores free for it."""
+        ...
+
     def encode_in_context(
         self, texts: Sequence[str], spans: Sequence[Sequence[Span]], *, batch_size: int = 32
     ) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -141,6 +146,9 @@ class TorchEncoder:
 
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
+
+    def encode_questions(self, texts: Sequence[str], *, busy: bool = False) -> np.ndarray:
+        return self.encode(texts)
 
     def encode_in_context(
         self, texts: Sequence[str], spans: Sequence[Sequence[Span]], *, batch_size: int = 32

@@ -20,6 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -42,6 +43,9 @@ STOPWORDS = frozenset(
 )
 
 
+# Words and sentences recur from question to question (the same passages come back), and
+# stemming them in Python was a third of a hybrid question's time: remember them.
+@lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     """A light suffix stripper: enough to match inflections, never to conflate words."""
     for suffix in ("ings", "ing", "edly", "ed", "ies", "es", "s"):
@@ -49,6 +53,11 @@ def stem(word: str) -> str:
             word = word[: -len(suffix)] + ("y" if suffix == "ies" else "")
             break
     return word
+
+
+@lru_cache(maxsize=1 << 15)
+def terms_of_sentence(sentence: str) -> frozenset[str]:
+    return frozenset(content_terms(sentence))
 
 
 def content_terms(text: str) -> list[str]:
@@ -115,7 +124,7 @@ def _lexical_scores(
     question: str, passages: Sequence[str], sentence_spans: Sequence[Sequence[Span]]
 ) -> list[list[float]]:
     sentence_terms = [
-        [set(content_terms(text[start:end])) for start, end in spans]
+        [terms_of_sentence(text[start:end]) for start, end in spans]
         for text, spans in zip(passages, sentence_spans, strict=True)
     ]
     document_frequency: Counter[str] = Counter()

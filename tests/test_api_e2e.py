@@ -105,6 +105,33 @@ def test_every_citation_points_at_the_exact_text_of_its_document(server: Running
     assert len(documents) == 2
 
 
+def test_concurrent_questions_each_get_their_own_answer(server: RunningServer) -> None:
+    """Questions that arrive together share the model thread's work: none may get another's
+    answer, and each gets the same answer it gets alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    questions = [
+        "How much will the tidal barrier cost?",
+        "Why did the rail workers walk out?",
+        "How much are sea levels expected to rise?",
+        "When will the trains run normally again?",
+        "who won the world cup?",
+    ] * 4
+    alone = {q: ask(server, q) for q in set(questions)}
+    with ThreadPoolExecutor(max_workers=len(questions)) as pool:
+        together = list(pool.map(lambda q: ask(server, q), questions))
+    for question, answer in zip(questions, together, strict=True):
+        assert answer["question"] == question
+        expected = alone[question]
+        assert answer["answerable"] == expected["answerable"]
+        assert [p["citation"]["passage_id"] for p in answer["passages"]] == [
+            p["citation"]["passage_id"] for p in expected["passages"]
+        ]
+        assert answer["passages"][0]["score"] == pytest.approx(
+            expected["passages"][0]["score"], abs=1e-5
+        )
+
+
 def test_get_and_post_ask_agree(server: RunningServer) -> None:
     posted = ask(server, "Who voted against the barrier?", k=3)
     got = httpx.get(

@@ -52,7 +52,10 @@ def test_qa_bench_measures_the_server_beside_the_plain_recipe(tmp_path: Path) ->
 
 
 def test_qa_bench_refuses_bad_arguments(tmp_path: Path) -> None:
-    empty = qa("bench", "--index", str(tmp_path / "none"), "--questions-from", str(SQUAD_TINY))
+    tiny = ["--questions-from", str(SQUAD_TINY), "--ingest-sample", str(SQUAD_TINY)]
+    empty = qa("bench", "--index", str(tmp_path / "none"), *tiny)
     assert empty.returncode == 2 and "no index" in empty.stderr
-    scale = qa("bench", "--scale", "lots")
+    scale = qa("bench", "--scale", "lots", *tiny)
+    missing = qa("bench", "--questions-from", str(tmp_path / "absent.json"))
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
     assert scale.returncode == 2 and "whole numbers" in scale.stderr

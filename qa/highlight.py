@@ -113,13 +113,6 @@ def score_sentences(
     return scored
 
 
-def choose_highlights(
-    question: str, query_vector: np.ndarray, passages: Sequence[PassageRow]
-) -> list[Span]:
-    """For each passage, the span (relative to its text) of its best-answering sentence."""
-    return [scores.best_span for scores in score_sentences(question, query_vector, passages)]
-
-
 def _lexical_scores(
     question: str, passages: Sequence[str], sentence_spans: Sequence[Sequence[Span]]
 ) -> list[list[float]]:

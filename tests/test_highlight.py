@@ -3,7 +3,13 @@ from __future__ import annotations
 import numpy as np
 
 from index import PassageRow
-from qa.highlight import choose_highlights, stem
+from qa.highlight import score_sentences, stem
+
+
+def choose_highlights(
+    question: str, query_vector: np.ndarray, passages: list[PassageRow]
+) -> list[tuple[int, int]]:
+    return [scores.best_span for scores in score_sentences(question, query_vector, passages)]
 
 
 def passage(text: str, vectors: np.ndarray | None = None, spans: tuple = ()) -> PassageRow:

@@ -1,10 +1,12 @@
 """The one thread that runs the model, micro-batching, and the thread that searches.
 
 Every forward pass goes through the model thread: one at a time keeps the cores from
-being fought over, and questions that arrive while it is busy are encoded together in one
-pass, which costs less than one pass each. Their searches (FAISS, BM25, fusion, highlight)
-then run on a second thread while the model thread encodes the next batch, so under load
-the two overlap. Document writes run on the model thread, in the order they arrived.
+being fought over. Questions that arrive while it is busy are taken together: encoded in
+one pass at full precision, one pass each with int8 weights (whose vectors would otherwise
+depend on their companions), and on one core, leaving the other to the search thread and
+HTTP. Their searches (FAISS, BM25, fusion, highlight) run on the search thread while the
+model thread encodes the next ones, so under load the two overlap. Document writes run on
+the model thread, in the order they arrived.
 """
 
 from __future__ import annotations
@@ -100,7 +102,7 @@ class ModelWorker:
             )
         except Exception as error:
             for question in questions:
-                question.result.set_exception(error)
+                _settle(question.result, _raise, error)
             return
         for question, vector in zip(questions, vectors, strict=True):
 
@@ -114,7 +116,13 @@ class ModelWorker:
             self._searches.submit(_settle, question.result, answer)
 
 
+def _raise(error: Exception) -> Any:
+    raise error
+
+
 def _settle(result: Future[T], function: Callable[..., T], *args: Any) -> None:
+    """Run function into result, unless the waiting request was cancelled meanwhile (a
+    client that went away): setting a cancelled future would kill this thread."""
     if not result.set_running_or_notify_cancel():
         return
     try:

@@ -253,11 +253,10 @@ class OnnxEncoder:
         return self._run([text])[0]
 
     def encode_questions(self, texts: Sequence[str], *, busy: bool = False) -> np.ndarray:
-        if not busy:
-            return self.encode(texts)
-        if self.quantized:
-            return np.vstack([self._run([text], self._lean_session) for text in texts])
-        return self._run(list(texts), self._lean_session)
+        session = self._lean_session if busy else self._session
+        if self.quantized:  # one text a pass, as in encode
+            return np.vstack([self._run([text], session) for text in texts])
+        return self._run(list(texts), session)
 
     def _run(self, texts: list[str], session: Any = None) -> np.ndarray:
         encodings = self._tokenizer.encode_batch(texts)
@@ -267,7 +266,7 @@ class OnnxEncoder:
         for row, encoding in enumerate(encodings):
             ids[row, : len(encoding.ids)] = encoding.ids
             mask[row, : len(encoding.ids)] = 1
-        (embedding,) = (session or self._session).run(
+        (embedding,) = (self._session if session is None else session).run(
             ["embedding"],
             {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
         )

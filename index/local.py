@@ -216,11 +216,12 @@ class LocalIndex:
         *,
         title_weight: float = 1.0,
         filters: SearchFilters | None = None,
-        among: Sequence[int] | None = None,
+        term_cap: int | None = None,
     ) -> list[tuple[int, float]]:
-        """(key, BM25 score) of the k passages best matching any term, best first."""
+        """(key, BM25 score) of the k passages best matching any term, best first; see
+        ``PassageStore.search_lexical`` for ``term_cap``."""
         return self._store.search_lexical(
-            terms, k, title_weight=title_weight, filters=filters, among=among
+            terms, k, title_weight=title_weight, filters=filters, term_cap=term_cap
         )
 
     def vectors_of(self, keys: Sequence[int]) -> dict[int, tuple[np.ndarray, np.ndarray | None]]:

@@ -22,6 +22,8 @@ from index.errors import CorruptIndexError, ModelMismatchError
 from index.records import DocumentRow, PassageRow
 
 SCHEMA_VERSION = 1
+# Words whose passage counts are remembered; the cache starts again when full.
+TERM_COUNT_CACHE = 100_000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -99,6 +101,11 @@ def _passage_from_row(row: Sequence[Any]) -> PassageRow:
     )
 
 
+def _fts_phrase(word: str) -> str:
+    # Quoted, so that no word of a question is read as FTS5 syntax.
+    return '"' + word.replace('"', '""') + '"'
+
+
 def _filter_clause(filters: SearchFilters) -> tuple[str, list[str]]:
     """A WHERE clause over documents ``d`` for the filters, and its parameters."""
     clauses: list[str] = []
@@ -125,6 +132,10 @@ class PassageStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.RLock()
+        # Passages each (word, limit) is found in, counted up to limit + 1, for this generation
+        # of the store (any write may change them).
+        self._term_counts: dict[tuple[str, int], int] = {}
+        self._counted_generation: str | None = None
         try:
             # isolation_level=None: no implicit transactions; writes use explicit BEGIN.
             self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -341,6 +352,8 @@ class PassageStore:
         return [PassageRow(*row) for row in rows]
 
     def passages_by_key(self, keys: Sequence[int]) -> dict[int, tuple[PassageRow, DocumentRow]]:
+        """Passages with their documents' citation fields (the document text left empty:
+        a result cites its document, and reading whole articles for it would be waste)."""
         if not keys:
             return {}
         marks = ",".join("?" * len(keys))
@@ -348,7 +361,7 @@ class PassageStore:
             rows = self._conn.execute(
                 "SELECT p.key, p.doc_id, p.ordinal, p.start_offset, p.end_offset, p.text, "
                 "p.sentence_spans, p.sentence_vectors, "
-                "d.doc_id, d.title, d.text, d.source, d.url, d.published, d.metadata, "
+                "d.doc_id, d.title, '', d.source, d.url, d.published, d.metadata, "
                 "d.content_hash "
                 f"FROM passages p JOIN documents d ON d.doc_id = p.doc_id WHERE p.key IN ({marks})",
                 [int(key) for key in keys],
@@ -375,17 +388,21 @@ class PassageStore:
         *,
         title_weight: float,
         filters: SearchFilters | None = None,
-        among: Sequence[int] | None = None,
+        term_cap: int | None = None,
     ) -> list[tuple[int, float]]:
         """(key, BM25 score) of the k passages best matching any of the terms, best first.
 
-        ``among`` restricts the search to those passage keys (to score given candidates).
+        With ``term_cap``, a term found in more passages than that is left out (unless every
+        term is: then the rarest is kept). FTS5 scores every passage that matches, so the
+        cost of a question grows with the passages its words are found in; the words found
+        everywhere add little to BM25 (a low IDF) and most of that cost.
         """
-        words = [term for term in terms if term]
-        if not words or k <= 0 or (among is not None and not among):
+        words = [term for term in dict.fromkeys(terms) if term]
+        if not words or k <= 0:
             return []
-        # Each term quoted, so no word of a question is read as FTS5 syntax.
-        match = " OR ".join('"' + word.replace('"', '""') + '"' for word in words)
+        if term_cap is not None:
+            words = self._rare_terms(words, term_cap)
+        match = " OR ".join(_fts_phrase(word) for word in words)
         clauses, params = ["passages_fts MATCH ?"], [match]
         if filters is not None and not filters.is_empty():
             where, filter_params = _filter_clause(filters)
@@ -394,9 +411,6 @@ class PassageStore:
                 f"ON d.doc_id = p.doc_id WHERE {where})"
             )
             params.extend(filter_params)
-        if among is not None:
-            clauses.append(f"rowid IN ({','.join('?' * len(among))})")
-            params.extend(str(int(key)) for key in among)
         with self._lock:
             rows = self._conn.execute(
                 f"SELECT rowid, bm25(passages_fts, {float(title_weight)}, 1.0) AS rank "
@@ -405,6 +419,33 @@ class PassageStore:
             ).fetchall()
         # FTS5's bm25() is negated so that ascending order is best first.
         return [(int(key), -float(rank)) for key, rank in rows]
+
+    def _rare_terms(self, words: list[str], cap: int) -> list[str]:
+        """The words found in at most ``cap`` passages; if there are none, the rarest word
+        (told apart up to 16 times the cap)."""
+        rare = [word for word in words if self._passages_with(word, cap) <= cap]
+        if rare:
+            return rare
+        return [min(words, key=lambda word: self._passages_with(word, 16 * cap))]
+
+    def _passages_with(self, word: str, limit: int) -> int:
+        """How many passages hold the word, counted up to ``limit`` + 1: counting stops
+        there, so a common word costs at most that many rows."""
+        with self._lock:
+            generation = self._meta("generation")
+            if generation != self._counted_generation:
+                self._term_counts.clear()
+                self._counted_generation = generation
+            key = (word, limit)
+            if key not in self._term_counts:
+                if len(self._term_counts) >= TERM_COUNT_CACHE:
+                    self._term_counts.clear()
+                (self._term_counts[key],) = self._conn.execute(
+                    "SELECT COUNT(*) FROM (SELECT rowid FROM passages_fts "
+                    "WHERE passages_fts MATCH ? LIMIT ?)",
+                    (_fts_phrase(word), limit + 1),
+                ).fetchone()
+            return self._term_counts[key]
 
     def vectors_of(self, keys: Sequence[int]) -> dict[int, tuple[np.ndarray, np.ndarray | None]]:
         """The passage vector and the sentence vectors (None if not stored) of each key."""

@@ -107,6 +107,19 @@ def _parser() -> argparse.ArgumentParser:
         help="comma-separated passage counts for the synthetic vector-search measurement "
         "(for example 100000,1000000); empty: skipped",
     )
+    bench.add_argument(
+        "--serve-scale",
+        type=int,
+        default=0,
+        help="passages of a synthetic index to serve and time the whole /ask over (for "
+        "example 1000000; built once into --work-dir, about 10 GB at a million); 0: skipped",
+    )
+    bench.add_argument(
+        "--work-dir",
+        type=Path,
+        default=Path("data/bench"),
+        help="where the synthetic index is kept between runs",
+    )
     bench.add_argument("--json", type=Path, default=Path("eval/bench.json"))
     bench.add_argument("--markdown", type=Path, default=Path("eval/bench.md"))
     bench.set_defaults(command=_bench)
@@ -273,6 +286,8 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
         connections=args.connections,
         load_seconds=args.seconds,
         scale_sizes=args.scale,
+        serve_scale=args.serve_scale,
+        work_dir=args.work_dir,
     )
     args.json.parent.mkdir(parents=True, exist_ok=True)
     try:

@@ -53,6 +53,7 @@ class QAService:
                 sentence_weight=settings.sentence_weight,
                 candidates=settings.hybrid_candidates,
                 title_weight=settings.title_weight,
+                lexical_term_cap=settings.lexical_term_cap or None,
             ),
         )
 

@@ -54,7 +54,11 @@ def test_search_finds_the_nearest_passage_with_its_document(index: LocalIndex) -
     (result,) = index.search(unit(5), 1)
     assert result.passage.text == "part5." and result.document.doc_id == "b"
     assert result.score == pytest.approx(1.0, abs=1e-5)
-    assert result.document.text[result.passage.start : result.passage.end] == result.passage.text
+    # A result cites its document without carrying the whole article.
+    assert result.document.text == ""
+    document = index.get_document("b")
+    assert document is not None
+    assert document.text[result.passage.start : result.passage.end] == result.passage.text
     assert len(index.search(unit(5), 50)) == 5
 
 
@@ -213,3 +217,30 @@ def test_a_large_index_is_rebuilt_as_hnsw_and_still_deletes(tmp_path: Path) -> N
     reopened.close()
     again = LocalIndex(tmp_path / "index", MODEL, DIMENSION, hnsw_from=5)
     assert len(again.search(unit(15), 50)) == 10
+
+
+def add_texts(index: LocalIndex, doc_id: str, texts: list[str]) -> None:
+    passages, offset = [], 0
+    for ordinal, text in enumerate(texts):
+        passages.append(PassageRow(0, doc_id, ordinal, offset, offset + len(text), text))
+        offset += len(text) + 1
+    document = DocumentRow(doc_id, "", " ".join(texts), "", "", "", {}, f"hash-{doc_id}")
+    vectors = np.vstack([unit(len(doc_id) + i) for i in range(len(texts))])
+    index.add_document(document, passages, vectors)
+
+
+def test_bm25_leaves_out_words_found_in_more_passages_than_the_cap(index: LocalIndex) -> None:
+    add_texts(index, "a", ["river bank", "river mouth", "river delta", "money bank"])
+
+    def found(terms: list[str], cap: int | None) -> set[int]:
+        return {key for key, _ in index.search_lexical(terms, 10, term_cap=cap)}
+
+    every = found(["river", "bank"], None)
+    assert len(every) == 4
+    # "river" is in three passages: above a cap of two, only "bank" is searched.
+    assert len(found(["river", "bank"], 2)) == 2
+    # When every word is above the cap, the rarest is kept.
+    assert len(found(["river", "bank"], 1)) == 2
+    # Counts follow writes: with "bank" now in four passages, "river" is the rarer.
+    add_texts(index, "b", ["bank holiday", "bank rate"])
+    assert len(found(["river", "bank"], 1)) == 3

@@ -57,6 +57,10 @@ class BenchConfig:
     ingest_documents: int = 4
     # Synthetic sizes for the vector search measurement (eval.bench_scale); none: skipped.
     scale_sizes: tuple[int, ...] = ()
+    # Passages of the synthetic index served for the whole /ask at scale; 0: skipped.
+    serve_scale: int = 0
+    # Where the synthetic index and its source are kept between runs.
+    work_dir: Path = Path("data/bench")
 
 
 def _free_port() -> int:
@@ -132,25 +136,30 @@ class _Server:
             self.process.wait(timeout=30)
 
 
-def measure_server(config: BenchConfig, questions: list[str], log: Path) -> dict[str, Any]:
+def _ask_one_at_a_time(server: _Server, questions: list[str]) -> tuple[list[float], list[float]]:
+    """Each question's wall time at the client and ``took_ms`` inside the server, in ms."""
     import httpx
 
     # httpx logs every request at INFO: work on the clock that the server did not do.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    wall, inside = [], []
+    with httpx.Client(base_url=server.url, timeout=60) as client:
+        for question in questions[:20]:  # warm-up, not counted
+            client.post("/ask", json={"question": f"warm up: {question}", "k": 5})
+        for question in tqdm(questions, desc="server, one at a time", unit="q"):
+            started = time.perf_counter()
+            response = client.post("/ask", json={"question": question, "k": 5})
+            wall.append((time.perf_counter() - started) * 1000)
+            response.raise_for_status()
+            inside.append(float(response.json()["took_ms"]))
+    return wall, inside
 
+
+def measure_server(config: BenchConfig, questions: list[str], log: Path) -> dict[str, Any]:
     server = _Server(config.index_dir, log)
     try:
         ready_seconds = server.wait_ready()
-        wall, inside = [], []
-        with httpx.Client(base_url=server.url, timeout=30) as client:
-            for question in questions[:20]:  # warm-up, not counted
-                client.post("/ask", json={"question": f"warm up: {question}", "k": 5})
-            for question in tqdm(questions, desc="server, one at a time", unit="q"):
-                started = time.perf_counter()
-                response = client.post("/ask", json={"question": question, "k": 5})
-                wall.append((time.perf_counter() - started) * 1000)
-                response.raise_for_status()
-                inside.append(float(response.json()["took_ms"]))
+        wall, inside = _ask_one_at_a_time(server, questions)
         memory_after_questions = _memory_kb(server.process.pid)
         load_command = [sys.executable, "-m", "eval.load", "--port", str(server.port)]
         load_command += ["--connections", str(config.connections)]
@@ -273,6 +282,47 @@ def measure_scale(
     return [measure_size(synthetic_vectors(base, size), queries) for size in sizes]
 
 
+def measure_served_scale(
+    config: BenchConfig, questions: list[str], log: Path
+) -> dict[str, Any] | None:
+    """The whole ``/ask`` over a synthetic index of ``config.serve_scale`` passages
+    (``eval.bench_corpus``), one question at a time, from outside the server."""
+    if not config.serve_scale:
+        return None
+    from eval.bench_corpus import build_synthetic_index
+    from qa.service import QAService
+
+    # The real passages the synthetic ones are made of: the sample's articles, ingested
+    # by qa (kept, and skipped as unchanged on the next run).
+    source = config.work_dir / "squad-source"
+    service = QAService.open(Settings(index_dir=source))
+    try:
+        service.add_documents(load_set(config.ingest_sample).documents, show_progress=True)
+        model, dimension = service.encoder.name, service.encoder.dimension
+    finally:
+        service.close()
+    target = config.work_dir / f"synthetic-{config.serve_scale}"
+    built = build_synthetic_index(
+        source, target, config.serve_scale, model, dimension, Settings().hnsw_from
+    )
+    server = _Server(target, log)
+    try:
+        ready_seconds = server.wait_ready()
+        wall, inside = _ask_one_at_a_time(server, questions)
+        memory = _memory_kb(server.process.pid)
+    finally:
+        server.stop()
+    return {
+        "passages": config.serve_scale,
+        **built,
+        "ready_seconds": round(ready_seconds, 2),
+        "wall": _summary(wall),
+        "inside": _summary(inside),
+        "rss_mb": round(memory["VmRSS"] / 1024, 1),
+        "peak_rss_mb": round(memory["VmHWM"] / 1024, 1),
+    }
+
+
 def run_bench(config: BenchConfig, log: Path) -> dict[str, Any]:
     from index.local import STORE_NAME
 
@@ -289,6 +339,7 @@ def run_bench(config: BenchConfig, log: Path) -> dict[str, Any]:
     plain = measure_plain_recipe(config, questions)
     ingest = measure_ingest(config)
     scale = measure_scale(config.scale_sizes, config.ingest_sample, questions)
+    served_scale = measure_served_scale(config, questions, log)
     settings = Settings()
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -303,7 +354,13 @@ def run_bench(config: BenchConfig, log: Path) -> dict[str, Any]:
         "plain_recipe": plain,
         "ingest": ingest,
         "scale": scale,
+        "served_scale": served_scale,
         "ratios": {
+            "scale_p50_over_p50": (
+                round(served_scale["wall"]["p50_ms"] / server["wall"]["p50_ms"], 2)
+                if served_scale
+                else None
+            ),
             "http_p50_over_plain_p50": round(
                 server["wall"]["p50_ms"] / plain["in_process"]["p50_ms"], 2
             ),
@@ -345,6 +402,27 @@ def markdown(result: dict[str, Any]) -> str:
         "| --- | --- |",
     ]
     lines += [f"| {name} | {value} |" for name, value in rows]
+    served = result.get("served_scale")
+    if served:
+        lines += [
+            "",
+            f"The whole `/ask` over {served['passages']:,} synthetic passages (see "
+            "`eval/bench_corpus.py`), one question at a time, same questions:",
+            "",
+            "| measure | value |",
+            "| --- | --- |",
+            f"| `/ask` over HTTP, p50 / p95 (ms) | {served['wall']['p50_ms']} / "
+            f"{served['wall']['p95_ms']} |",
+            f"| inside the server (`took_ms`), p50 / p95 | {served['inside']['p50_ms']} / "
+            f"{served['inside']['p95_ms']} |",
+            f"| **p50 over the p50 above** | **{result['ratios']['scale_p50_over_p50']}** |",
+            f"| process start to `/readyz` (s) | {served['ready_seconds']} |",
+            f"| server memory after the questions / peak (MB) | {served['rss_mb']} / "
+            f"{served['peak_rss_mb']} |",
+            f"| store on disk / vector index (MB) | {served['store_mb']} / {served['vector_mb']} |",
+            f"| build: store / vector index (s) | {served['store_build_seconds']} / "
+            f"{served['vector_build_seconds']} |",
+        ]
     if result["scale"]:
         from eval.bench_scale import markdown as scale_table
 

@@ -31,6 +31,15 @@ NOISE = 0.4
 CHUNK = 50_000
 
 
+def blend(a: np.ndarray, b: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Unit vectors, each a random blend of a row of ``a`` with the same row of ``b``, plus
+    noise."""
+    weight = rng.uniform(0.5, 1.0, (len(a), 1)).astype(np.float32)
+    noise = rng.standard_normal(a.shape).astype(np.float32)
+    mixed = weight * a + (1 - weight) * b + NOISE * noise / np.sqrt(a.shape[1])
+    return (mixed / np.linalg.norm(mixed, axis=1, keepdims=True)).astype(np.float32)
+
+
 def synthetic_vectors(base: np.ndarray, count: int, seed: int = 0) -> np.ndarray:
     """``count`` unit vectors, each a random blend of two rows of ``base`` plus noise."""
     base = base / np.linalg.norm(base, axis=1, keepdims=True)
@@ -40,10 +49,7 @@ def synthetic_vectors(base: np.ndarray, count: int, seed: int = 0) -> np.ndarray
         n = min(CHUNK, count - first)
         a = base[rng.integers(0, len(base), n)]
         b = base[rng.integers(0, len(base), n)]
-        weight = rng.uniform(0.5, 1.0, (n, 1)).astype(np.float32)
-        noise = rng.standard_normal((n, base.shape[1])).astype(np.float32)
-        blend = weight * a + (1 - weight) * b + NOISE * noise / np.sqrt(base.shape[1])
-        out[first : first + n] = blend / np.linalg.norm(blend, axis=1, keepdims=True)
+        out[first : first + n] = blend(a, b, rng)
     return out
 
 

@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
+from eval.sets import load_set
 from tests.conftest import FIXTURE_ARTICLES, ROOT
 from tests.servers import environment_without_settings
 
@@ -36,6 +39,8 @@ def test_qa_bench_measures_the_server_beside_the_plain_recipe(tmp_path: Path) ->
         "--questions", "3",
         "--seconds", "1",
         "--ingest-sample", str(SQUAD_TINY),
+        "--serve-scale", "300",
+        "--work-dir", str(tmp_path / "work"),
         "--json", str(report),
         "--markdown", str(table),
     )  # fmt: skip
@@ -49,6 +54,10 @@ def test_qa_bench_measures_the_server_beside_the_plain_recipe(tmp_path: Path) ->
     assert figures["ingest"]["qa_passages_per_second"] > 0
     assert figures["ratios"]["http_p50_over_plain_p50"] > 0
     assert figures["passages"] == 4 and "| measure | value |" in table.read_text()
+    served = figures["served_scale"]
+    assert served["passages"] == 300 and served["wall"]["p50_ms"] > 0
+    assert figures["ratios"]["scale_p50_over_p50"] > 0
+    assert "300 synthetic passages" in table.read_text()
 
 
 def test_qa_bench_refuses_bad_arguments(tmp_path: Path) -> None:
@@ -59,3 +68,44 @@ def test_qa_bench_refuses_bad_arguments(tmp_path: Path) -> None:
     missing = qa("bench", "--questions-from", str(tmp_path / "absent.json"))
     assert missing.returncode == 2 and "does not exist" in missing.stderr
     assert scale.returncode == 2 and "whole numbers" in scale.stderr
+
+
+def test_a_synthetic_index_is_made_of_real_sentences_and_reused(tmp_path: Path) -> None:
+    from eval.bench_corpus import DONE_NAME, build_synthetic_index, read_source
+    from index.local import STORE_NAME, LocalIndex
+    from index.manifest import read_manifest
+    from index.sqlite_store import PassageStore
+    from qa.service import QAService
+    from qa.settings import Settings
+
+    source = tmp_path / "source"
+    service = QAService.open(Settings(index_dir=source))
+    service.add_documents(load_set(SQUAD_TINY).documents)
+    model, dimension = service.encoder.name, service.encoder.dimension
+    service.close()
+    real = {sentence for passage in read_source(source) for sentence in passage.sentences}
+
+    target = tmp_path / "synthetic"
+    figures = build_synthetic_index(source, target, 120, model, dimension, hnsw_from=50)
+    assert figures["store_mb"] > 0 and figures["vector_mb"] > 0
+    store = PassageStore(target / STORE_NAME)
+    keys = list(range(1, 121))
+    rows = store.passages_by_key(keys)
+    vectors = store.vectors_of(keys)
+    store.close()
+    assert len(rows) == 120
+    for key, (passage, _) in rows.items():
+        sentences = [passage.text[a:b] for a, b in passage.sentence_spans]
+        assert sentences and set(sentences) <= real
+        assert passage.sentence_vectors is not None
+        assert passage.sentence_vectors.shape == (len(sentences), dimension)
+        assert abs(float(np.linalg.norm(vectors[key][0])) - 1.0) < 1e-4
+    manifest = read_manifest(target)
+    assert manifest is not None and "HNSW" in manifest.vector_index
+    index = LocalIndex(target, model, dimension, hnsw_from=50)
+    assert index.count_passages() == 120 and len(index.search(vectors[7][0], 1)) == 1
+    index.close()
+
+    done = (target / DONE_NAME).stat().st_mtime_ns
+    assert build_synthetic_index(source, target, 120, model, dimension, hnsw_from=50) == figures
+    assert (target / DONE_NAME).stat().st_mtime_ns == done

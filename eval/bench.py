@@ -282,6 +282,25 @@ def measure_scale(
     return [measure_size(synthetic_vectors(base, size), queries) for size in sizes]
 
 
+def _questions_with_bm25(index_dir: Path, questions: list[str]) -> float:
+    """The share of questions with a word under the lexical term cap, for which BM25 runs
+    (``PassageStore.search_lexical``)."""
+    from index.local import STORE_NAME
+    from index.sqlite_store import PassageStore
+    from qa.retrieval import lexical_terms
+
+    cap = Settings().lexical_term_cap or None
+    store = PassageStore(index_dir / STORE_NAME)
+    try:
+        found = sum(
+            bool(store.search_lexical(lexical_terms(q), 1, title_weight=1.0, term_cap=cap))
+            for q in questions
+        )
+    finally:
+        store.close()
+    return round(found / len(questions), 3)
+
+
 def measure_served_scale(
     config: BenchConfig, questions: list[str], log: Path
 ) -> dict[str, Any] | None:
@@ -315,6 +334,8 @@ def measure_served_scale(
     return {
         "passages": config.serve_scale,
         **built,
+        "lexical_term_cap": Settings().lexical_term_cap,
+        "questions_with_bm25": _questions_with_bm25(target, questions),
         "ready_seconds": round(ready_seconds, 2),
         "wall": _summary(wall),
         "inside": _summary(inside),
@@ -416,6 +437,8 @@ def markdown(result: dict[str, Any]) -> str:
             f"| inside the server (`took_ms`), p50 / p95 | {served['inside']['p50_ms']} / "
             f"{served['inside']['p95_ms']} |",
             f"| **p50 over the p50 above** | **{result['ratios']['scale_p50_over_p50']}** |",
+            f"| questions with a word in at most {served['lexical_term_cap']} passages "
+            f"(BM25 runs) | {served['questions_with_bm25']} |",
             f"| process start to `/readyz` (s) | {served['ready_seconds']} |",
             f"| server memory after the questions / peak (MB) | {served['rss_mb']} / "
             f"{served['peak_rss_mb']} |",

@@ -392,16 +392,18 @@ class PassageStore:
     ) -> list[tuple[int, float]]:
         """(key, BM25 score) of the k passages best matching any of the terms, best first.
 
-        With ``term_cap``, a term found in more passages than that is left out (unless every
-        term is: then the rarest is kept). FTS5 scores every passage that matches, so the
-        cost of a question grows with the passages its words are found in; the words found
-        everywhere add little to BM25 (a low IDF) and most of that cost.
+        With ``term_cap``, a term found in more passages than that is left out, and with no
+        term left nothing is found. FTS5 scores every passage that matches, and reads each
+        term's whole posting list for its IDF, so the cost of a question grows with the
+        passages its words are found in. The words found in many passages carry little
+        BM25 evidence (IDF below log(passages / cap)) and most of that cost; the dense
+        search covers them.
         """
         words = [term for term in dict.fromkeys(terms) if term]
+        if words and term_cap is not None:
+            words = self._rare_terms(words, term_cap)
         if not words or k <= 0:
             return []
-        if term_cap is not None:
-            words = self._rare_terms(words, term_cap)
         match = " OR ".join(_fts_phrase(word) for word in words)
         clauses, params = ["passages_fts MATCH ?"], [match]
         if filters is not None and not filters.is_empty():
@@ -421,12 +423,8 @@ class PassageStore:
         return [(int(key), -float(rank)) for key, rank in rows]
 
     def _rare_terms(self, words: list[str], cap: int) -> list[str]:
-        """The words found in at most ``cap`` passages; if there are none, the rarest word
-        (told apart up to 16 times the cap)."""
-        rare = [word for word in words if self._passages_with(word, cap) <= cap]
-        if rare:
-            return rare
-        return [min(words, key=lambda word: self._passages_with(word, 16 * cap))]
+        """The words found in at most ``cap`` passages."""
+        return [word for word in words if self._passages_with(word, cap) <= cap]
 
     def _passages_with(self, word: str, limit: int) -> int:
         """How many passages hold the word, counted up to ``limit`` + 1: counting stops

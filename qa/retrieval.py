@@ -46,7 +46,7 @@ class RetrievalSettings:
     candidates: int = 50
     title_weight: float = 0.5
     # BM25 leaves out words found in more passages than this (qa.settings.lexical_term_cap).
-    lexical_term_cap: int | None = 5000
+    lexical_term_cap: int | None = 2000
 
 
 # Hybrid fusion first ranks every candidate with its best sentence's cosine similarity, then

@@ -88,7 +88,7 @@ class Settings(BaseSettings):
         0.5, ge=0.0, description="Weight of an article's title beside its text in BM25."
     )
     lexical_term_cap: int = Field(
-        5000,
+        2000,
         ge=0,
         description="BM25 leaves out a question's words found in more passages than this "
         "(0: never); bounds the cost of common words in a large index.",

@@ -78,6 +78,15 @@ class VectorIndex:
     def __len__(self) -> int:
         return int(self._index.ntotal) - len(self._deleted)
 
+    def vector(self, key: int) -> np.ndarray | None:
+        """The stored vector of a key, or None if the index does not hold it."""
+        if key in self._deleted:
+            return None
+        try:
+            return np.asarray(self._index.reconstruct(int(key)), dtype=np.float32)
+        except RuntimeError:  # faiss's way of saying the key is unknown
+            return None
+
     def add(self, keys: np.ndarray, vectors: np.ndarray) -> None:
         if len(keys):
             # A key can come back (a rebuild reuses none, but be safe): drop its tombstone.

@@ -224,6 +224,17 @@ class LocalIndex:
             terms, k, title_weight=title_weight, filters=filters, term_cap=term_cap
         )
 
+    def passage_vectors(self, keys: Sequence[int]) -> dict[int, np.ndarray]:
+        """The vector of each passage, from the vector index in memory (no disk read), or
+        from the store for a passage it does not hold yet (written by another process)."""
+        with self._lock:
+            found = {key: self._vectors.vector(key) for key in keys}
+        missing = [key for key, vector in found.items() if vector is None]
+        stored = self._store.vectors_of(missing) if missing else {}
+        out = {key: vector for key, vector in found.items() if vector is not None}
+        out.update((key, vectors[0]) for key, vectors in stored.items())
+        return out
+
     def vectors_of(self, keys: Sequence[int]) -> dict[int, tuple[np.ndarray, np.ndarray | None]]:
         """The passage vector and the sentence vectors (None if not stored) of each key."""
         return self._store.vectors_of(keys)

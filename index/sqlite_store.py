@@ -352,8 +352,10 @@ class PassageStore:
         return [PassageRow(*row) for row in rows]
 
     def passages_by_key(self, keys: Sequence[int]) -> dict[int, tuple[PassageRow, DocumentRow]]:
-        """Passages with their documents' citation fields (the document text left empty:
-        a result cites its document, and reading whole articles for it would be waste)."""
+        """Passages with their documents' citation fields: id, title, source, link and
+        date. The rest is left empty: SQLite reads a row's columns in order, and metadata
+        and hash come after the article's text, so asking for them would read every cited
+        article whole (from disk, in an index larger than the page cache)."""
         if not keys:
             return {}
         marks = ",".join("?" * len(keys))
@@ -361,8 +363,7 @@ class PassageStore:
             rows = self._conn.execute(
                 "SELECT p.key, p.doc_id, p.ordinal, p.start_offset, p.end_offset, p.text, "
                 "p.sentence_spans, p.sentence_vectors, "
-                "d.doc_id, d.title, '', d.source, d.url, d.published, d.metadata, "
-                "d.content_hash "
+                "d.doc_id, d.title, '', d.source, d.url, d.published, '{}', '' "
                 f"FROM passages p JOIN documents d ON d.doc_id = p.doc_id WHERE p.key IN ({marks})",
                 [int(key) for key in keys],
             ).fetchall()

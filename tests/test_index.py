@@ -245,3 +245,21 @@ def test_bm25_leaves_out_words_found_in_more_passages_than_the_cap(index: LocalI
     # Counts follow writes: with "bank" now in four passages, only "river" is under 4.
     add_texts(index, "b", ["bank holiday", "bank rate"])
     assert len(found(["river", "bank"], 3)) == 3
+
+
+def test_passage_vectors_come_from_memory_or_from_the_store(tmp_path: Path) -> None:
+    server = LocalIndex(tmp_path / "index", MODEL, DIMENSION, hnsw_from=2)
+    add(server, "a", [1, 2, 3])
+    server.close()
+    server = LocalIndex(tmp_path / "index", MODEL, DIMENSION, hnsw_from=2)  # HNSW now
+    ingest = LocalIndex(tmp_path / "index", MODEL, DIMENSION)  # another writer
+    add(ingest, "b", [4])
+    ingest.close()
+    keys = [key for key, _ in server.search_lexical(["part1", "part4"], 10)]
+    assert len(keys) == 2, "the store already holds the other writer's passage"
+    vectors = server.passage_vectors(keys)
+    stored = server.vectors_of(keys)
+    assert sorted(vectors) == sorted(keys)
+    for key in keys:
+        np.testing.assert_allclose(vectors[key], stored[key][0], atol=1e-6)
+    assert server.passage_vectors([10_000]) == {}

@@ -136,6 +136,7 @@ class PassageStore:
         # of the store (any write may change them).
         self._term_counts: dict[tuple[str, int], int] = {}
         self._counted_generation: str | None = None
+        self._largest_key = 0
         try:
             # isolation_level=None: no implicit transactions; writes use explicit BEGIN.
             self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -425,26 +426,32 @@ class PassageStore:
 
     def _rare_terms(self, words: list[str], cap: int) -> list[str]:
         """The words found in at most ``cap`` passages."""
-        return [word for word in words if self._passages_with(word, cap) <= cap]
-
-    def _passages_with(self, word: str, limit: int) -> int:
-        """How many passages hold the word, counted up to ``limit`` + 1: counting stops
-        there, so a common word costs at most that many rows."""
         with self._lock:
             generation = self._meta("generation")
             if generation != self._counted_generation:
+                # Any write may change the counts. Keys are never reused, so the largest
+                # key bounds the number of passages.
                 self._term_counts.clear()
                 self._counted_generation = generation
-            key = (word, limit)
-            if key not in self._term_counts:
-                if len(self._term_counts) >= TERM_COUNT_CACHE:
-                    self._term_counts.clear()
-                (self._term_counts[key],) = self._conn.execute(
-                    "SELECT COUNT(*) FROM (SELECT rowid FROM passages_fts "
-                    "WHERE passages_fts MATCH ? LIMIT ?)",
-                    (_fts_phrase(word), limit + 1),
-                ).fetchone()
-            return self._term_counts[key]
+                (largest,) = self._conn.execute("SELECT MAX(key) FROM passages").fetchone()
+                self._largest_key = int(largest or 0)
+            if self._largest_key <= cap:
+                return words  # no word can be in more passages than there are
+            return [word for word in words if self._passages_with(word, cap) <= cap]
+
+    def _passages_with(self, word: str, limit: int) -> int:
+        """How many passages hold the word, counted up to ``limit`` + 1: counting stops
+        there, so a common word costs at most that many rows. Called with the lock held."""
+        key = (word, limit)
+        if key not in self._term_counts:
+            if len(self._term_counts) >= TERM_COUNT_CACHE:
+                self._term_counts.clear()
+            (self._term_counts[key],) = self._conn.execute(
+                "SELECT COUNT(*) FROM (SELECT rowid FROM passages_fts "
+                "WHERE passages_fts MATCH ? LIMIT ?)",
+                (_fts_phrase(word), limit + 1),
+            ).fetchone()
+        return self._term_counts[key]
 
     def vectors_of(self, keys: Sequence[int]) -> dict[int, tuple[np.ndarray, np.ndarray | None]]:
         """The passage vector and the sentence vectors (None if not stored) of each key."""

@@ -11,7 +11,10 @@ no cache can help):
 - the plain recipe in this process: sentence-transformers + a flat FAISS index over the
   same vectors, encode and search per question (k=5), its start time, and its ingest rate;
 - ingest throughput of ``qa`` (ONNX encoder, passages and sentence vectors) on the same
-  articles, in passages per second.
+  articles, in passages per second;
+- optionally, vector search alone at 100,000 and 1,000,000 synthetic vectors
+  (``eval.bench_scale``), and the whole ``/ask`` over a synthetic index of a million
+  passages made of real sentences (``eval.bench_corpus``), served by the real server.
 
 The headline figures are ratios to the plain recipe in the same run, since the machine is
 shared and absolute times drift.

@@ -263,3 +263,15 @@ def test_passage_vectors_come_from_memory_or_from_the_store(tmp_path: Path) -> N
     for key in keys:
         np.testing.assert_allclose(vectors[key], stored[key][0], atol=1e-6)
     assert server.passage_vectors([10_000]) == {}
+
+
+def test_a_store_from_before_the_lexical_index_gets_one(tmp_path: Path) -> None:
+    import sqlite3
+
+    index = LocalIndex(tmp_path / "index", MODEL, DIMENSION)
+    add_texts(index, "a", ["river bank", "money bank"])
+    index.close()
+    with sqlite3.connect(tmp_path / "index" / STORE_NAME) as connection:
+        connection.execute("DELETE FROM passages_fts")
+    reopened = LocalIndex(tmp_path / "index", MODEL, DIMENSION)
+    assert len(reopened.search_lexical(["bank"], 10)) == 2

@@ -9,7 +9,7 @@ from fastapi import HTTPException, Request
 from qa.settings import Settings
 
 
-def require_writer(request: Request) -> None:
+async def require_writer(request: Request) -> None:
     settings: Settings = request.app.state.settings
     if settings.api_token is None or not settings.api_token.get_secret_value():
         raise HTTPException(403, "writes are disabled on this server: QA_API_TOKEN is not set")

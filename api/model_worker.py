@@ -51,14 +51,21 @@ class ModelWorker:
         self._queue: queue.SimpleQueue[_Question | _Call | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="model", daemon=True)
         self._searches = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search")
+        # Questions asked and not yet answered; changed on the event loop's thread only,
+        # read by the model thread to tell a lone question from one among others.
+        self._in_flight = 0
         self._thread.start()
 
     async def ask(
         self, service: QAService, question: str, k: int, filters: SearchFilters | None
     ) -> Answer:
         result: Future[Answer] = Future()
-        self._queue.put(_Question(service, question, k, filters, result))
-        return await asyncio.wrap_future(result)
+        self._in_flight += 1
+        try:
+            self._queue.put(_Question(service, question, k, filters, result))
+            return await asyncio.wrap_future(result)
+        finally:
+            self._in_flight -= 1
 
     async def call(self, function: Callable[..., T], *args: Any) -> T:
         result: Future[T] = Future()
@@ -96,7 +103,9 @@ class ModelWorker:
     def _answer(self, questions: list[_Question]) -> None:
         started = time.perf_counter()
         try:
-            busy = len(questions) > 1 or not self._queue.empty()
+            # Both cores for a lone question; one when others wait to be encoded or are
+            # being searched, whose threads the second core is needed for.
+            busy = self._in_flight > len(questions) or not self._queue.empty()
             vectors = questions[0].service.encoder.encode_questions(
                 [q.question for q in questions], busy=busy
             )

@@ -9,8 +9,10 @@ counter, bumped by every write, tells whether a FAISS file is stale.
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,8 @@ from index.records import DocumentRow, PassageRow
 SCHEMA_VERSION = 1
 # Words whose passage counts are remembered; the cache starts again when full.
 TERM_COUNT_CACHE = 100_000
+# How often the counts are checked against other processes' writes.
+TERM_COUNT_REFRESH_SECONDS = 1.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -137,6 +141,7 @@ class PassageStore:
         self._term_counts: dict[tuple[str, int], int] = {}
         self._counted_generation: str | None = None
         self._largest_key = 0
+        self._counts_checked_at = -math.inf
         try:
             # isolation_level=None: no implicit transactions; writes use explicit BEGIN.
             self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -319,6 +324,7 @@ class PassageStore:
         return keys
 
     def _bump_generation(self) -> int:
+        self._counts_checked_at = -math.inf  # the term counts are checked on the next search
         generation = int(self._meta("generation") or 0) + 1
         self._set_meta("generation", str(generation))
         return generation
@@ -434,14 +440,18 @@ class PassageStore:
     def _rare_terms(self, words: list[str], cap: int) -> list[str]:
         """The words found in at most ``cap`` passages."""
         with self._lock:
-            generation = self._meta("generation")
-            if generation != self._counted_generation:
-                # Any write may change the counts. Keys are never reused, so the largest
-                # key bounds the number of passages.
-                self._term_counts.clear()
-                self._counted_generation = generation
-                (largest,) = self._conn.execute("SELECT MAX(key) FROM passages").fetchone()
-                self._largest_key = int(largest or 0)
+            # Any write may change the counts. Ours are seen at once (they reset the clock);
+            # another process's within a second, without a query for every question.
+            now = time.monotonic()
+            if now - self._counts_checked_at > TERM_COUNT_REFRESH_SECONDS:
+                self._counts_checked_at = now
+                generation = self._meta("generation")
+                if generation != self._counted_generation:
+                    self._term_counts.clear()
+                    self._counted_generation = generation
+                    # Keys are never reused: the largest bounds the number of passages.
+                    (largest,) = self._conn.execute("SELECT MAX(key) FROM passages").fetchone()
+                    self._largest_key = int(largest or 0)
             if self._largest_key <= cap:
                 return words  # no word can be in more passages than there are
             return [word for word in words if self._passages_with(word, cap) <= cap]

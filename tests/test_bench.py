@@ -52,11 +52,14 @@ def test_qa_bench_measures_the_server_beside_the_plain_recipe(tmp_path: Path) ->
     assert server["wall"]["p50_ms"] >= server["inside"]["p50_ms"] > 0
     assert figures["plain_recipe"]["in_process"]["p50_ms"] > 0
     assert figures["ingest"]["qa_passages_per_second"] > 0
+    assert len(figures["ingest"]["qa_runs"]) == len(figures["ingest"]["plain_runs"]) == 3
     assert figures["ratios"]["http_p50_over_plain_p50"] > 0
     assert figures["passages"] == 4 and "| measure | value |" in table.read_text()
     served = figures["served_scale"]
     assert served["passages"] == 300 and served["wall"]["p50_ms"] > 0
     assert figures["ratios"]["scale_p50_over_p50"] > 0
+    assert served["second_pass"]["wall"]["p50_ms"] > 0
+    assert figures["ratios"]["scale_again_p50_over_p50"] > 0
     assert "300 synthetic passages" in table.read_text()
 
 

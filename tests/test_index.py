@@ -275,3 +275,14 @@ def test_a_store_from_before_the_lexical_index_gets_one(tmp_path: Path) -> None:
         connection.execute("DELETE FROM passages_fts")
     reopened = LocalIndex(tmp_path / "index", MODEL, DIMENSION)
     assert len(reopened.search_lexical(["bank"], 10)) == 2
+
+
+def test_a_new_store_keeps_a_passage_row_in_one_page(tmp_path: Path) -> None:
+    import sqlite3
+
+    from index.sqlite_store import PAGE_SIZE
+
+    LocalIndex(tmp_path / "index", MODEL, DIMENSION).close()
+    with sqlite3.connect(tmp_path / "index" / STORE_NAME) as connection:
+        (page_size,) = connection.execute("PRAGMA page_size").fetchone()
+    assert page_size == PAGE_SIZE == 16384

@@ -112,7 +112,7 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=0,
         help="passages of a synthetic index to serve and time the whole /ask over (for "
-        "example 1000000; built once into --work-dir, about 10 GB at a million); 0: skipped",
+        "example 1000000; built once into --work-dir, about 14 GB at a million); 0: skipped",
     )
     bench.add_argument(
         "--work-dir",

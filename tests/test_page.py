@@ -79,7 +79,8 @@ def test_asking_by_typing_and_enter_shows_the_answer_with_highlight_and_citation
         "href", "https://example.org/fixtures/port-elsby-tidal-barrier"
     )
     expect(original).to_have_attribute("target", "_blank")
-    assert first.locator("a.read-link").get_attribute("href", timeout=1000).startswith("/read?doc=")
+    read_link = first.locator("a.read-link").get_attribute("href", timeout=1000)
+    assert read_link is not None and read_link.startswith("/read?doc=")
     # The input is cleared and keeps focus for the next question.
     expect(page.locator("#question")).to_have_value("")
     expect(page.locator("#question")).to_be_focused()

@@ -37,7 +37,7 @@ def check_invariants(
         if encoder.count_tokens(text[start:end]) <= max_tokens:
             assert any(p.start <= start and end <= p.end for p in passages), text[start:end]
     # Together the passages cover every non-blank character.
-    covered = set()
+    covered: set[int] = set()
     for passage in passages:
         covered.update(range(passage.start, passage.end))
     assert all(i in covered for i, char in enumerate(text) if not char.isspace())

@@ -239,6 +239,20 @@ class LocalIndex:
         """The passage vector and the sentence vectors (None if not stored) of each key."""
         return self._store.vectors_of(keys)
 
+    def passages(self, keys: Sequence[int]) -> dict[int, PassageRow]:
+        """Passages by key, with their sentence vectors, without their documents."""
+        return self._store.passages(keys)
+
+    def cite(self, scored: Sequence[tuple[PassageRow, float]]) -> list[SearchResult]:
+        """Results for (passage, score) pairs, in the given order, with their documents'
+        citation fields; a passage whose document is gone meanwhile is left out."""
+        documents = self._store.citations(passage.doc_id for passage, _ in scored)
+        return [
+            SearchResult(passage=passage, document=documents[passage.doc_id], score=score)
+            for passage, score in scored
+            if passage.doc_id in documents
+        ]
+
     def results(self, scored_keys: Sequence[tuple[int, float]]) -> list[SearchResult]:
         """Passages and documents for (key, score) pairs, in the given order."""
         rows = self._store.passages_by_key([key for key, _ in scored_keys])

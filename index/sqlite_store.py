@@ -13,7 +13,7 @@ import math
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -371,24 +371,45 @@ class PassageStore:
         return [PassageRow(*row) for row in rows]
 
     def passages_by_key(self, keys: Sequence[int]) -> dict[int, tuple[PassageRow, DocumentRow]]:
-        """Passages with their documents' citation fields: id, title, source, link and
-        date. The rest is left empty: SQLite reads a row's columns in order, and metadata
-        and hash come after the article's text, so asking for them would read every cited
-        article whole (from disk, in an index larger than the page cache)."""
+        """Passages with their documents' citation fields (see ``citations``)."""
+        passages = self.passages(keys)
+        documents = self.citations({passage.doc_id for passage in passages.values()})
+        return {
+            key: (passage, documents[passage.doc_id])
+            for key, passage in passages.items()
+            if passage.doc_id in documents
+        }
+
+    def passages(self, keys: Sequence[int]) -> dict[int, PassageRow]:
+        """Passages by key, with their sentences and sentence vectors; a missing key is
+        left out."""
         if not keys:
             return {}
         marks = ",".join("?" * len(keys))
         with self._lock:
             rows = self._conn.execute(
-                "SELECT p.key, p.doc_id, p.ordinal, p.start_offset, p.end_offset, p.text, "
-                "p.sentence_spans, p.sentence_vectors, "
-                "d.doc_id, d.title, '', d.source, d.url, d.published, '{}', '' "
-                f"FROM passages p JOIN documents d ON d.doc_id = p.doc_id WHERE p.key IN ({marks})",
+                "SELECT key, doc_id, ordinal, start_offset, end_offset, text, sentence_spans, "
+                f"sentence_vectors FROM passages WHERE key IN ({marks})",
                 [int(key) for key in keys],
             ).fetchall()
-        return {
-            int(row[0]): (_passage_from_row(row[:8]), _document_from_row(row[8:])) for row in rows
-        }
+        return {int(row[0]): _passage_from_row(row) for row in rows}
+
+    def citations(self, doc_ids: Iterable[str]) -> dict[str, DocumentRow]:
+        """Documents with their citation fields only: id, title, source, link and date.
+        The rest is left empty: SQLite reads a row's columns in order, and metadata and hash
+        come after the article's text, so asking for them would read every cited article
+        whole (from disk, in an index larger than the page cache)."""
+        wanted = list(dict.fromkeys(doc_ids))
+        if not wanted:
+            return {}
+        marks = ",".join("?" * len(wanted))
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT doc_id, title, '', source, url, published, '{}', '' FROM documents "
+                f"WHERE doc_id IN ({marks})",
+                wanted,
+            ).fetchall()
+        return {str(row[0]): _document_from_row(row) for row in rows}
 
     def keys_matching(self, filters: SearchFilters) -> np.ndarray:
         """Keys of the passages whose documents pass the filters."""

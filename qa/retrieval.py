@@ -21,7 +21,7 @@ read in context (``make eval``), against dense alone 0.679 and BM25 alone 0.840.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -162,25 +162,28 @@ class Retriever:
         first_stage = {key: rest[key] + weight * passage_cosine[key] for key in rest}
         leading = sorted(first_stage, key=first_stage.__getitem__, reverse=True)
         fused = {key: first_stage[key] for key in leading[:sentence_depth]}
-        for key, (_, sentence_vectors) in self.index.vectors_of(list(fused)).items():
-            if sentence_vectors is not None and len(sentence_vectors):
-                best_sentence = float(np.max(sentence_vectors.astype(np.float32) @ vector))
-                fused[key] = rest[key] + weight * best_sentence
-        leading = sorted(fused, key=lambda key: fused[key], reverse=True)[: max(k, RERANK_DEPTH)]
-        results = self.index.results([(key, fused[key]) for key in leading])
-        sentences = score_sentences(question, vector, [result.passage for result in results])
+        # Their passages, sentence vectors included; a passage deleted meanwhile drops out.
+        passages = self.index.passages(list(fused))
+        for key, passage in passages.items():
+            if passage.sentence_vectors is not None and len(passage.sentence_vectors):
+                sentence_vectors = passage.sentence_vectors.astype(np.float32)
+                fused[key] = rest[key] + weight * float(np.max(sentence_vectors @ vector))
+        present = [key for key in fused if key in passages]
+        leading = sorted(present, key=fused.__getitem__, reverse=True)
+        reranked = [passages[key] for key in leading[: max(k, RERANK_DEPTH)]]
+        sentences = score_sentences(question, vector, reranked)
         scores = [
-            rest[result.passage.key] + self.settings.sentence_weight * sentence_scores.best
-            for result, sentence_scores in zip(results, sentences, strict=True)
+            rest[passage.key] + self.settings.sentence_weight * sentence_scores.best
+            for passage, sentence_scores in zip(reranked, sentences, strict=True)
         ]
-        order = sorted(range(len(results)), key=lambda i: scores[i], reverse=True)[:k]
-        confidence = max((passage_cosine[results[i].passage.key] for i in order), default=0.0)
-        return Retrieved(
-            [replace(results[i], score=scores[i]) for i in order],
-            [sentences[i] for i in order],
-            vector,
-            confidence,
-        )
+        order = sorted(range(len(reranked)), key=lambda i: scores[i], reverse=True)[:k]
+        # Documents are read for the passages shown only: at a million passages, most of
+        # the re-ranked ones' documents are not in the page cache.
+        results = self.index.cite([(reranked[i], scores[i]) for i in order])
+        shown = {result.passage.key for result in results}
+        order = [i for i in order if reranked[i].key in shown]
+        confidence = max((passage_cosine[reranked[i].key] for i in order), default=0.0)
+        return Retrieved(results, [sentences[i] for i in order], vector, confidence)
 
     def _cosines(self, vector: np.ndarray, keys: list[int]) -> dict[int, float]:
         return {

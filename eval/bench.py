@@ -10,6 +10,8 @@ no cache can help):
   resident memory;
 - the plain recipe in this process: sentence-transformers + a flat FAISS index over the
   same vectors, encode and search per question (k=5), its start time, and its ingest rate;
+  its questions are asked in turns with the server's (50 each), so that both are timed in
+  the same minutes;
 - ingest throughput of ``qa`` (ONNX encoder, passages and sentence vectors) on the same
   articles, in passages per second;
 - optionally, vector search alone at 100,000 and 1,000,000 synthetic vectors
@@ -47,6 +49,8 @@ from qa.settings import Settings
 READY_TIMEOUT_SECONDS = 120.0
 # Load runs with 16 connections; the median one is reported.
 LOAD_RUNS = 3
+# Questions asked of the server, then of the plain recipe, in turn.
+TURN_QUESTIONS = 50
 # Ingest runs of each recipe, taken in turns; the medians are reported.
 INGEST_RUNS = 3
 
@@ -141,30 +145,109 @@ class _Server:
             self.process.wait(timeout=30)
 
 
+class _PlainRecipe:
+    """sentence-transformers + flat FAISS, in this process: the baseline."""
+
+    def __init__(self, index_dir: Path) -> None:
+        started = time.perf_counter()
+        import faiss
+        from sentence_transformers import SentenceTransformer
+
+        from index.local import VECTOR_NAME
+        from qa.encoder import resolve_model
+
+        self.model = SentenceTransformer(resolve_model(Settings().model), device="cpu")
+        stored: Any = faiss.read_index(str(index_dir / VECTOR_NAME))  # an IndexIDMap2
+        self.flat = faiss.IndexFlatIP(stored.d)
+        # The stored index maps passage keys to vectors; the recipe needs only the vectors.
+        self.flat.add(faiss.downcast_index(stored.index).reconstruct_n(0, stored.ntotal))
+        self.start_seconds = time.perf_counter() - started
+        faiss.omp_set_num_threads(1)  # as the DESIGN notes advise for single queries
+
+    def ask(self, question: str) -> float:
+        """Encode and search one question (k=5); the time taken in ms."""
+        began = time.perf_counter()
+        vector = self.model.encode([question], normalize_embeddings=True)
+        self.flat.search(vector, 5)
+        return (time.perf_counter() - began) * 1000
+
+
+class _Client:
+    """One keep-alive connection to the server, one question at a time."""
+
+    def __init__(self, server: _Server) -> None:
+        import httpx
+
+        # httpx logs every request at INFO: work on the clock that the server did not do.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        self._client = httpx.Client(base_url=server.url, timeout=60)
+
+    def ask(self, question: str) -> tuple[float, float]:
+        """The wall time at the client and ``took_ms`` inside the server, in ms."""
+        started = time.perf_counter()
+        response = self._client.post("/ask", json={"question": question, "k": 5})
+        wall = (time.perf_counter() - started) * 1000
+        response.raise_for_status()
+        return wall, float(response.json()["took_ms"])
+
+    def close(self) -> None:
+        self._client.close()
+
+
 def _ask_one_at_a_time(server: _Server, questions: list[str]) -> tuple[list[float], list[float]]:
     """Each question's wall time at the client and ``took_ms`` inside the server, in ms."""
-    import httpx
-
-    # httpx logs every request at INFO: work on the clock that the server did not do.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    wall, inside = [], []
-    with httpx.Client(base_url=server.url, timeout=60) as client:
+    client = _Client(server)
+    try:
         for question in questions[:20]:  # warm-up, not counted
-            client.post("/ask", json={"question": f"warm up: {question}", "k": 5})
-        for question in tqdm(questions, desc="server, one at a time", unit="q"):
-            started = time.perf_counter()
-            response = client.post("/ask", json={"question": question, "k": 5})
-            wall.append((time.perf_counter() - started) * 1000)
-            response.raise_for_status()
-            inside.append(float(response.json()["took_ms"]))
-    return wall, inside
+            client.ask(f"warm up: {question}")
+        timed = [client.ask(q) for q in tqdm(questions, desc="server, one at a time", unit="q")]
+    finally:
+        client.close()
+    return [wall for wall, _ in timed], [inside for _, inside in timed]
 
 
-def measure_server(config: BenchConfig, questions: list[str], log: Path) -> dict[str, Any]:
+def _ask_in_turns(
+    server: _Server, plain: _PlainRecipe, questions: list[str]
+) -> tuple[list[float], list[float], list[float]]:
+    """The server's wall and inside times and the plain recipe's, in ms, asked the same
+    questions in turns of ``TURN_QUESTIONS``: both are timed in the same minutes of a
+    shared machine, whose speed drifts (a run of 300 questions alone takes two seconds)."""
+    client = _Client(server)
+    wall, inside, baseline = [], [], []
+    try:
+        for question in questions[:20]:  # warm-up, not counted
+            client.ask(f"warm up: {question}")
+            plain.ask(f"warm up: {question}")
+        with tqdm(total=2 * len(questions), desc="server and plain recipe, in turns") as bar:
+            for first in range(0, len(questions), TURN_QUESTIONS):
+                turn = questions[first : first + TURN_QUESTIONS]
+                for question in turn:
+                    server_wall, server_inside = client.ask(question)
+                    wall.append(server_wall)
+                    inside.append(server_inside)
+                    bar.update()
+                for question in turn:
+                    baseline.append(plain.ask(question))
+                    bar.update()
+    finally:
+        client.close()
+    return wall, inside, baseline
+
+
+def measure_server(
+    config: BenchConfig, questions: list[str], log: Path
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The server's figures, and the plain recipe's, timed in turns with it."""
+    print("plain recipe: loading ...")
+    plain = _PlainRecipe(config.index_dir)
+    plain_start_seconds = plain.start_seconds
     server = _Server(config.index_dir, log)
     try:
         ready_seconds = server.wait_ready()
-        wall, inside = _ask_one_at_a_time(server, questions)
+        wall, inside, baseline = _ask_in_turns(server, plain, questions)
+        # The same questions again in a row, to show what taking turns cost the recipe.
+        alone = [plain.ask(q) for q in tqdm(questions, desc="plain recipe alone", unit="q")]
+        del plain  # torch's memory and threads are not the server's
         memory_after_questions = _memory_kb(server.process.pid)
         load_command = [sys.executable, "-m", "eval.load", "--port", str(server.port)]
         load_command += ["--connections", str(config.connections)]
@@ -184,7 +267,7 @@ def measure_server(config: BenchConfig, questions: list[str], log: Path) -> dict
         memory_after_load = _memory_kb(server.process.pid)
     finally:
         server.stop()
-    return {
+    figures = {
         "ready_seconds": round(ready_seconds, 2),
         "wall": _summary(wall),
         "inside": _summary(inside),
@@ -205,34 +288,13 @@ def measure_server(config: BenchConfig, questions: list[str], log: Path) -> dict
         "rss_mb": round(memory_after_questions["VmRSS"] / 1024, 1),
         "peak_rss_mb": round(memory_after_load["VmHWM"] / 1024, 1),
     }
-
-
-def measure_plain_recipe(config: BenchConfig, questions: list[str]) -> dict[str, Any]:
-    """sentence-transformers + flat FAISS, in this process: the baseline."""
-    started = time.perf_counter()
-    import faiss
-    from sentence_transformers import SentenceTransformer
-
-    from index.local import VECTOR_NAME
-    from qa.encoder import resolve_model
-
-    settings = Settings()
-    model = SentenceTransformer(resolve_model(settings.model), device="cpu")
-    stored: Any = faiss.read_index(str(config.index_dir / VECTOR_NAME))  # an IndexIDMap2
-    flat = faiss.IndexFlatIP(stored.d)
-    # The stored index maps passage keys to vectors; the recipe needs only the vectors.
-    flat.add(faiss.downcast_index(stored.index).reconstruct_n(0, stored.ntotal))
-    start_seconds = time.perf_counter() - started
-    faiss.omp_set_num_threads(1)  # as the DESIGN notes advise for single queries
-    for question in questions[:20]:
-        flat.search(model.encode([question], normalize_embeddings=True), 5)
-    times = []
-    for question in tqdm(questions, desc="plain recipe, in process", unit="q"):
-        began = time.perf_counter()
-        vector = model.encode([question], normalize_embeddings=True)
-        flat.search(vector, 5)
-        times.append((time.perf_counter() - began) * 1000)
-    return {"start_seconds": round(start_seconds, 2), "in_process": _summary(times)}
+    plain_figures = {
+        "start_seconds": round(plain_start_seconds, 2),
+        "in_process": _summary(baseline),
+        "alone": _summary(alone),
+        "timed": f"in turns with the server, {TURN_QUESTIONS} questions each",
+    }
+    return figures, plain_figures
 
 
 def _qa_ingest_rate(documents: list[Any]) -> tuple[float, list[str]]:
@@ -378,8 +440,7 @@ def run_bench(config: BenchConfig, log: Path) -> dict[str, Any]:
         raise ValueError(f"the index at {config.index_dir} is empty: ingest articles first")
     questions = unique_questions(config.questions_file, config.questions)
 
-    server = measure_server(config, questions, log)
-    plain = measure_plain_recipe(config, questions)
+    server, plain = measure_server(config, questions, log)
     ingest = measure_ingest(config)
     scale = measure_scale(config.scale_sizes, config.ingest_sample, questions)
     served_scale = measure_served_scale(config, questions, log)
@@ -427,8 +488,10 @@ def markdown(result: dict[str, Any]) -> str:
          f"{server['wall']['p95_ms']}"),
         ("inside the server (`took_ms`), p50 / p95", f"{server['inside']['p50_ms']} / "
          f"{server['inside']['p95_ms']}"),
-        ("plain recipe in process, p50 / p95", f"{plain['in_process']['p50_ms']} / "
-         f"{plain['in_process']['p95_ms']}"),
+        ("plain recipe in process, in turns with the server, p50 / p95",
+         f"{plain['in_process']['p50_ms']} / {plain['in_process']['p95_ms']}"),
+        (f"the plain recipe again, alone ({result['questions']} in a row), p50 / p95",
+         f"{plain['alone']['p50_ms']} / {plain['alone']['p95_ms']}"),
         ("**HTTP p50 / plain p50**", f"**{result['ratios']['http_p50_over_plain_p50']}**"),
         (f"throughput, {load['connections']} connections, median of {load['runs']} runs (req/s)",
          f"{load['requests_per_second']} ({load['requests']} requests, {load['errors']} errors,"

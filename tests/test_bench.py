@@ -51,6 +51,7 @@ def test_qa_bench_measures_the_server_beside_the_plain_recipe(tmp_path: Path) ->
     assert 0 < server["ready_seconds"] < 120 and server["rss_mb"] > 0
     assert server["wall"]["p50_ms"] >= server["inside"]["p50_ms"] > 0
     assert figures["plain_recipe"]["in_process"]["p50_ms"] > 0
+    assert figures["plain_recipe"]["alone"]["p50_ms"] > 0
     assert figures["ingest"]["qa_passages_per_second"] > 0
     assert len(figures["ingest"]["qa_runs"]) == len(figures["ingest"]["plain_runs"]) == 3
     assert figures["ratios"]["http_p50_over_plain_p50"] > 0

@@ -60,6 +60,12 @@ def test_qa_bench_measures_the_server_beside_the_plain_recipe(tmp_path: Path) ->
     assert served["passages"] == 300 and served["wall"]["p50_ms"] > 0
     assert figures["ratios"]["scale_p50_over_p50"] > 0
     assert served["second_pass"]["wall"]["p50_ms"] > 0
+    # The ratios compare with the headline index served beside it, asked in turns.
+    beside = served["beside"]
+    assert beside["first_pass"]["wall"]["p50_ms"] >= beside["first_pass"]["inside"]["p50_ms"] > 0
+    assert figures["ratios"]["scale_p50_over_p50"] == round(
+        served["wall"]["p50_ms"] / beside["first_pass"]["wall"]["p50_ms"], 2
+    )
     assert figures["ratios"]["scale_again_p50_over_p50"] > 0
     assert "300 synthetic passages" in table.read_text()
 

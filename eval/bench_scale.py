@@ -26,7 +26,7 @@ from tqdm import tqdm
 from index.faiss_vectors import HNSW_EF_CONSTRUCTION, HNSW_LINKS
 
 # Search beams measured; the service uses index.faiss_vectors.HNSW_EF_SEARCH.
-EF_SEARCH_VALUES = (128, 512, 1024)
+EF_SEARCH_VALUES = (128, 256, 1024)
 NOISE = 0.4
 CHUNK = 50_000
 

@@ -2,11 +2,13 @@
 
 Flat (exact) while the index is small; HNSW (approximate, a graph) from ``hnsw_from``
 passages on, chosen when the index is built from the store. Measured on synthetic vectors
-(``qa bench --scale``, one thread, k=10): at 100,000 passages flat search takes 7.8 ms and
-HNSW 0.35 ms (recall@10 0.992 at efSearch 128, 1.0 at 256); at 1,000,000 flat takes 60-65
-ms and HNSW 0.4 / 1.4 / 2.7 ms at efSearch 128 / 512 / 1024, recall@10 0.935 / 0.976 /
-0.981, after a build of about 140 s on 2 cores (1.7 GB). HNSW cannot delete, so deleted
-keys are filtered out of its searches until the next rebuild.
+(``qa bench --scale``, one thread, k=10): at 100,000 passages flat search takes 6-8 ms and
+HNSW well under 1 ms (recall@10 1.0). At 1,000,000 flat takes 56-65 ms. There the graph's
+build beam decides what a search costs: built with efConstruction 80 (about 140 s on 2
+cores), recall@10 was 0.935 / 0.976 / 0.981 at efSearch 128 / 512 / 1024 (0.3 / 0.9 / 1.9
+ms); built with 200 (about 250 s), 0.9945 at efSearch 256 (0.7 ms) and 0.999 at 1024. The
+graph takes 1.7 GB either way. HNSW cannot delete, so deleted keys are filtered out of its
+searches until the next rebuild.
 """
 
 from __future__ import annotations
@@ -23,9 +25,9 @@ from index.manifest import write_atomically
 
 # HNSW: links a node, the beam while building and while searching.
 HNSW_LINKS = 32
-HNSW_EF_CONSTRUCTION = 80
-# The beam that keeps recall@10 at 0.98 at a million passages (see above).
-HNSW_EF_SEARCH = 1024
+HNSW_EF_CONSTRUCTION = 200
+# The beam that keeps recall@10 above 0.98 at a million passages (see above).
+HNSW_EF_SEARCH = 256
 
 # Threads whose OpenMP team size was set to one (faiss keeps the setting per thread).
 _single_threaded = threading.local()
@@ -55,7 +57,17 @@ class VectorIndex:
 
     @property
     def description(self) -> str:
-        return f"IDMap2,HNSW{HNSW_LINKS},Flat" if self._hnsw else "IDMap2,Flat"
+        if self.graph_ef_construction is None:
+            return "IDMap2,Flat"
+        return f"IDMap2,HNSW{HNSW_LINKS},Flat,efConstruction{self.graph_ef_construction}"
+
+    @property
+    def graph_ef_construction(self) -> int | None:
+        """The beam an HNSW graph was built with (None for a flat index)."""
+        if not self._hnsw:
+            return None
+        graph: Any = faiss.downcast_index(self._index.index)
+        return int(graph.hnsw.efConstruction)
 
     @classmethod
     def load(cls, path: Path, dimension: int) -> VectorIndex:

@@ -23,7 +23,7 @@ import numpy as np
 
 from index.base import SearchFilters, SearchResult
 from index.errors import CorruptIndexError
-from index.faiss_vectors import VectorIndex
+from index.faiss_vectors import HNSW_EF_CONSTRUCTION, VectorIndex
 from index.manifest import FORMAT_VERSION, Manifest, read_manifest, write_manifest
 from index.records import DocumentRow, PassageRow
 from index.sqlite_store import PassageStore
@@ -84,9 +84,17 @@ class LocalIndex:
         if reason is None:
             try:
                 vectors = VectorIndex.load(self.directory / VECTOR_NAME, self.dimension)
-                if len(vectors) == passages:
+                built_with = vectors.graph_ef_construction
+                if len(vectors) != passages:
+                    reason = f"it holds {len(vectors)} vectors for {passages} passages"
+                elif built_with is not None and built_with < HNSW_EF_CONSTRUCTION:
+                    # Searched with today's beam, an older, coarser graph misses neighbours.
+                    reason = (
+                        f"its HNSW graph was built with efConstruction {built_with}, "
+                        f"not {HNSW_EF_CONSTRUCTION}"
+                    )
+                else:
                     return vectors
-                reason = f"it holds {len(vectors)} vectors for {passages} passages"
             except CorruptIndexError as error:
                 reason = str(error)
         if passages:

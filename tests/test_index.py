@@ -9,6 +9,7 @@ import pytest
 
 from index import CorruptIndexError, DocumentRow, LocalIndex, ModelMismatchError, PassageRow
 from index.base import SearchFilters
+from index.faiss_vectors import HNSW_EF_CONSTRUCTION
 from index.local import STORE_NAME, VECTOR_NAME
 from index.manifest import read_manifest
 
@@ -286,3 +287,26 @@ def test_a_new_store_keeps_a_passage_row_in_one_page(tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "index" / STORE_NAME) as connection:
         (page_size,) = connection.execute("PRAGMA page_size").fetchone()
     assert page_size == PAGE_SIZE == 16384
+
+
+def test_an_hnsw_graph_built_with_a_narrower_beam_is_rebuilt(tmp_path: Path) -> None:
+    import faiss
+
+    index = LocalIndex(tmp_path / "index", MODEL, DIMENSION, hnsw_from=5)
+    add(index, "a", list(range(1, 11)))
+    index.close()
+    (tmp_path / "index" / VECTOR_NAME).unlink()  # rebuilt from the store: HNSW at this size
+    LocalIndex(tmp_path / "index", MODEL, DIMENSION, hnsw_from=5).close()
+    manifest = read_manifest(tmp_path / "index")
+    assert manifest is not None
+    assert manifest.vector_index.endswith(f"efConstruction{HNSW_EF_CONSTRUCTION}")
+    # The graph as an earlier version built it: efConstruction 80, the manifest in step.
+    path = tmp_path / "index" / VECTOR_NAME
+    stored = faiss.read_index(str(path))
+    faiss.downcast_index(stored.index).hnsw.efConstruction = 80
+    faiss.write_index(stored, str(path))
+    reopened = LocalIndex(tmp_path / "index", MODEL, DIMENSION, hnsw_from=5)
+    assert top(reopened, 7) == ["part7."]
+    reopened.close()
+    rebuilt = faiss.read_index(str(path))
+    assert faiss.downcast_index(rebuilt.index).hnsw.efConstruction == HNSW_EF_CONSTRUCTION

@@ -56,7 +56,7 @@ BENCH_ARTICLES ?= $(if $(wildcard seeds/*.md seeds/*.txt seeds/*.json seeds/*.js
 BENCH_INDEX ?= data/bench/$(notdir $(BENCH_ARTICLES))-index
 BENCH_SCALE ?= 100000,1000000
 # The whole /ask over a synthetic index this large (built once into data/bench, about 14 GB
-# and 12 minutes at a million passages); 0 skips it.
+# and 8-12 minutes at a million passages); 0 skips it.
 BENCH_SERVE_SCALE ?= 1000000
 bench: install
 	$(BIN)/qa ingest $(BENCH_ARTICLES) --index $(BENCH_INDEX)

@@ -383,15 +383,11 @@ class PassageStore:
     def passages(self, keys: Sequence[int]) -> dict[int, PassageRow]:
         """Passages by key, with their sentences and sentence vectors; a missing key is
         left out."""
-        if not keys:
-            return {}
-        marks = ",".join("?" * len(keys))
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT key, doc_id, ordinal, start_offset, end_offset, text, sentence_spans, "
-                f"sentence_vectors FROM passages WHERE key IN ({marks})",
-                [int(key) for key in keys],
-            ).fetchall()
+        rows = self._rows_where_in(
+            "SELECT key, doc_id, ordinal, start_offset, end_offset, text, sentence_spans, "
+            "sentence_vectors FROM passages WHERE key IN ({})",
+            [int(key) for key in keys],
+        )
         return {int(row[0]): _passage_from_row(row) for row in rows}
 
     def citations(self, doc_ids: Iterable[str]) -> dict[str, DocumentRow]:
@@ -399,17 +395,19 @@ class PassageStore:
         The rest is left empty: SQLite reads a row's columns in order, and metadata and hash
         come after the article's text, so asking for them would read every cited article
         whole (from disk, in an index larger than the page cache)."""
-        wanted = list(dict.fromkeys(doc_ids))
-        if not wanted:
-            return {}
-        marks = ",".join("?" * len(wanted))
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT doc_id, title, '', source, url, published, '{}', '' FROM documents "
-                f"WHERE doc_id IN ({marks})",
-                wanted,
-            ).fetchall()
+        rows = self._rows_where_in(
+            "SELECT doc_id, title, '', source, url, published, '{{}}', '' FROM documents "
+            "WHERE doc_id IN ({})",
+            list(dict.fromkeys(doc_ids)),
+        )
         return {str(row[0]): _document_from_row(row) for row in rows}
+
+    def _rows_where_in(self, query: str, values: Sequence[object]) -> list[Any]:
+        """The rows of ``query``, whose ``{}`` is filled with one placeholder a value."""
+        if not values:
+            return []
+        with self._lock:
+            return self._conn.execute(query.format(",".join("?" * len(values))), values).fetchall()
 
     def keys_matching(self, filters: SearchFilters) -> np.ndarray:
         """Keys of the passages whose documents pass the filters."""
@@ -498,15 +496,10 @@ class PassageStore:
 
     def vectors_of(self, keys: Sequence[int]) -> dict[int, tuple[np.ndarray, np.ndarray | None]]:
         """The passage vector and the sentence vectors (None if not stored) of each key."""
-        if not keys:
-            return {}
-        marks = ",".join("?" * len(keys))
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT key, vector, sentence_spans, sentence_vectors FROM passages "
-                f"WHERE key IN ({marks})",
-                [int(k) for k in keys],
-            ).fetchall()
+        rows = self._rows_where_in(
+            "SELECT key, vector, sentence_spans, sentence_vectors FROM passages WHERE key IN ({})",
+            [int(k) for k in keys],
+        )
         return {
             int(key): (
                 np.frombuffer(blob, dtype=np.float32),

@@ -52,7 +52,7 @@ def read_source(directory: Path) -> list[SourcePassage]:
         for document, _ in documents:
             keys = [passage.key for passage in store.passages_of(document.doc_id)]
             vectors = store.vectors_of(keys)
-            for passage, _ in store.passages_by_key(keys).values():
+            for passage in store.passages(keys).values():
                 if passage.sentence_vectors is None or not passage.sentence_spans:
                     continue
                 out.append(

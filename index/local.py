@@ -263,12 +263,8 @@ class LocalIndex:
 
     def results(self, scored_keys: Sequence[tuple[int, float]]) -> list[SearchResult]:
         """Passages and documents for (key, score) pairs, in the given order."""
-        rows = self._store.passages_by_key([key for key, _ in scored_keys])
-        return [
-            SearchResult(passage=rows[key][0], document=rows[key][1], score=score)
-            for key, score in scored_keys
-            if key in rows
-        ]
+        passages = self._store.passages([key for key, _ in scored_keys])
+        return self.cite([(passages[key], score) for key, score in scored_keys if key in passages])
 
     def get_document(self, doc_id: str) -> DocumentRow | None:
         return self._store.get_document(doc_id)

@@ -370,16 +370,6 @@ class PassageStore:
             ).fetchall()
         return [PassageRow(*row) for row in rows]
 
-    def passages_by_key(self, keys: Sequence[int]) -> dict[int, tuple[PassageRow, DocumentRow]]:
-        """Passages with their documents' citation fields (see ``citations``)."""
-        passages = self.passages(keys)
-        documents = self.citations({passage.doc_id for passage in passages.values()})
-        return {
-            key: (passage, documents[passage.doc_id])
-            for key, passage in passages.items()
-            if passage.doc_id in documents
-        }
-
     def passages(self, keys: Sequence[int]) -> dict[int, PassageRow]:
         """Passages by key, with their sentences and sentence vectors; a missing key is
         left out."""

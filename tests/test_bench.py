@@ -100,11 +100,11 @@ def test_a_synthetic_index_is_made_of_real_sentences_and_reused(tmp_path: Path) 
     assert figures["store_mb"] > 0 and figures["vector_mb"] > 0
     store = PassageStore(target / STORE_NAME)
     keys = list(range(1, 121))
-    rows = store.passages_by_key(keys)
+    rows = store.passages(keys)
     vectors = store.vectors_of(keys)
     store.close()
     assert len(rows) == 120
-    for key, (passage, _) in rows.items():
+    for key, passage in rows.items():
         sentences = [passage.text[a:b] for a, b in passage.sentence_spans]
         assert sentences and set(sentences) <= real
         assert passage.sentence_vectors is not None

@@ -92,10 +92,11 @@ def _sentence_blob(vectors: np.ndarray | None) -> bytes | None:
 
 
 def _sentence_matrix(sentences: int, blob: bytes | None) -> np.ndarray | None:
-    """The stored sentence vectors, one row a sentence, or None when there are none."""
+    """The stored sentence vectors, one row a sentence, or None when there are none; as
+    float32, converted once here rather than at each use."""
     if blob is None or not sentences:
         return None
-    return np.frombuffer(blob, dtype=np.float16).reshape(sentences, -1)
+    return np.frombuffer(blob, dtype=np.float16).reshape(sentences, -1).astype(np.float32)
 
 
 def _passage_from_row(row: Sequence[Any]) -> PassageRow:

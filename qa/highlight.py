@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 
 import numpy as np
 
@@ -108,7 +109,7 @@ def score_sentences(
         scores = LEXICAL_WEIGHT * np.asarray(overlap, dtype=np.float32) / (top or 1.0)
         vectors = passage.sentence_vectors
         if vectors is not None and len(vectors) == len(spans):
-            scores = scores + vectors.astype(np.float32) @ query
+            scores = scores + np.asarray(vectors, dtype=np.float32) @ query
         scored.append(SentenceScores(spans, scores))
     return scored
 
@@ -120,21 +121,15 @@ def _lexical_scores(
         [terms_of_sentence(text[start:end]) for start, end in spans]
         for text, spans in zip(passages, sentence_spans, strict=True)
     ]
-    document_frequency: Counter[str] = Counter()
-    total = 0
-    for terms_of_passage in sentence_terms:
-        for terms in terms_of_passage:
-            document_frequency.update(terms)
-            total += 1
-    query = Counter(content_terms(question))
-
-    def weight(term: str) -> float:
-        return math.log(1 + (total + 1) / (document_frequency[term] + 0.5))
-
+    # Sentence frequencies, counted in one pass over every sentence's terms.
+    document_frequency = Counter(chain.from_iterable(chain.from_iterable(sentence_terms)))
+    total = sum(len(terms_of_passage) for terms_of_passage in sentence_terms)
+    # Each question term's weight, times its count in the question, worked out once.
+    weighted = [
+        (term, count * math.log(1 + (total + 1) / (document_frequency[term] + 0.5)))
+        for term, count in Counter(content_terms(question)).items()
+    ]
     return [
-        [
-            sum(count * weight(term) for term, count in query.items() if term in terms)
-            for terms in terms_of_passage
-        ]
+        [sum(weight for term, weight in weighted if term in terms) for terms in terms_of_passage]
         for terms_of_passage in sentence_terms
     ]

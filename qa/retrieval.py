@@ -166,7 +166,7 @@ class Retriever:
         passages = self.index.passages(list(fused))
         for key, passage in passages.items():
             if passage.sentence_vectors is not None and len(passage.sentence_vectors):
-                sentence_vectors = passage.sentence_vectors.astype(np.float32)
+                sentence_vectors = np.asarray(passage.sentence_vectors, dtype=np.float32)
                 fused[key] = rest[key] + weight * float(np.max(sentence_vectors @ vector))
         present = [key for key in fused if key in passages]
         leading = sorted(present, key=fused.__getitem__, reverse=True)

@@ -60,6 +60,9 @@ def test_qa_bench_measures_the_server_beside_the_plain_recipe(tmp_path: Path) ->
     assert served["passages"] == 300 and served["wall"]["p50_ms"] > 0
     assert figures["ratios"]["scale_p50_over_p50"] > 0
     assert served["second_pass"]["wall"]["p50_ms"] > 0
+    # The warm pass reads the store through first; the tiny set has no other questions.
+    assert served["second_pass"]["store_read_seconds"] >= 0
+    assert served["second_pass"]["questions"] == "the same"
     # The ratios compare with the headline index served beside it, asked in turns.
     beside = served["beside"]
     assert beside["first_pass"]["wall"]["p50_ms"] >= beside["first_pass"]["inside"]["p50_ms"] > 0

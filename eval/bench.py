@@ -16,7 +16,9 @@ no cache can help):
   articles, in passages per second;
 - optionally, vector search alone at 100,000 and 1,000,000 synthetic vectors
   (``eval.bench_scale``), and the whole ``/ask`` over a synthetic index of a million
-  passages made of real sentences (``eval.bench_corpus``), served by the real server.
+  passages made of real sentences (``eval.bench_corpus``), served by the real server:
+  first freshly started, on the same questions, then with its store read into the page
+  cache, on as many other unique questions.
 
 The headline figures are ratios to the plain recipe in the same run, since the machine is
 shared and absolute times drift.
@@ -554,7 +556,7 @@ def markdown(result: dict[str, Any]) -> str:
         lines += [
             "",
             f"The whole `/ask` over {served['passages']:,} synthetic passages (see "
-            "`eval/bench_corpus.py`), one question at a time, same questions, in turns of "
+            "`eval/bench_corpus.py`), one question at a time, in turns of "
             f"{TURN_QUESTIONS} with a server of the index above:",
             "",
             "| measure | value |",

@@ -9,10 +9,8 @@ counter, bumped by every write, tells whether a FAISS file is stale.
 from __future__ import annotations
 
 import json
-import math
 import sqlite3
 import threading
-import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,16 +19,13 @@ import numpy as np
 
 from index.base import SearchFilters
 from index.errors import CorruptIndexError, ModelMismatchError
+from index.lexical_terms import TOKENIZER, TermSplitter
 from index.records import DocumentRow, PassageRow
 
 SCHEMA_VERSION = 1
 PAGE_SIZE = 16384
-# Words whose passage counts are remembered; the cache starts again when full.
-TERM_COUNT_CACHE = 100_000
-# How often the counts are checked against other processes' writes.
-TERM_COUNT_REFRESH_SECONDS = 1.0
 
-_SCHEMA = """
+_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -65,8 +60,14 @@ CREATE INDEX IF NOT EXISTS documents_by_published ON documents(published);
 -- The lexical index: one row per passage (rowid = passage key), with its document's title.
 -- Written in the same transactions as the passages, so it is never out of step with them.
 CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
-    title, text, tokenize = 'porter unicode61 remove_diacritics 2'
+    title, text, tokenize = '{TOKENIZER}'
 );
+-- How many passages of the lexical index hold each of its terms, kept in the same
+-- transactions, so that BM25 can leave out the common ones with one read.
+CREATE TABLE IF NOT EXISTS term_passages (
+    term TEXT PRIMARY KEY,
+    passages INTEGER NOT NULL
+) WITHOUT ROWID;
 """
 
 _DOCUMENT_COLUMNS = "doc_id, title, text, source, url, published, metadata, content_hash"
@@ -138,12 +139,7 @@ class PassageStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.RLock()
-        # Passages each (word, limit) is found in, counted up to limit + 1, for this generation
-        # of the store (any write may change them).
-        self._term_counts: dict[tuple[str, int], int] = {}
-        self._counted_generation: str | None = None
-        self._largest_key = 0
-        self._counts_checked_at = -math.inf
+        self._terms = TermSplitter()
         try:
             # isolation_level=None: no implicit transactions; writes use explicit BEGIN.
             self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -158,6 +154,7 @@ class PassageStore:
             self._conn.executescript(_SCHEMA)
             self._check_schema_version()
             self._fill_lexical_index()
+            self._fill_term_passages()
         except sqlite3.DatabaseError as error:
             raise CorruptIndexError(
                 f"the passage store {path} cannot be read ({error}); it is the index's source "
@@ -214,6 +211,34 @@ class PassageStore:
         except BaseException:
             self._conn.execute("ROLLBACK")
             raise
+
+    def _fill_term_passages(self) -> None:
+        """Count the passages holding each term, where the counts are not those of the
+        store's latest write: a store from before they were kept, or one written since by a
+        version that does not keep them. One read of the lexical index: 3 s at a million
+        passages."""
+        if self._term_passages_current():
+            return
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            if not self._term_passages_current():  # unless another process just did
+                self._conn.execute(
+                    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.passages_vocab "
+                    "USING fts5vocab(main, passages_fts, row)"
+                )
+                self._conn.execute("DELETE FROM term_passages")
+                self._conn.execute(
+                    "INSERT INTO term_passages(term, passages) "
+                    "SELECT term, doc FROM temp.passages_vocab"
+                )
+                self._set_meta("term_passages_generation", self._meta("generation") or "0")
+            self._conn.execute("COMMIT")
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+
+    def _term_passages_current(self) -> bool:
+        return self._meta("term_passages_generation") == (self._meta("generation") or "0")
 
     def bind_model(self, model: str, dimension: int) -> None:
         """Record the encoder of a new store, or refuse a store built with another one."""
@@ -292,6 +317,7 @@ class PassageStore:
                         "INSERT INTO passages_fts(rowid, title, text) VALUES (?, ?, ?)",
                         (keys[-1], document.title, passage.text),
                     )
+                self._count_terms([(document.title, passage.text) for passage in passages], +1)
                 generation = self._bump_generation()
                 self._conn.execute("COMMIT")
             except BaseException:
@@ -320,20 +346,38 @@ class PassageStore:
         return removed, generation
 
     def _delete_locked(self, doc_id: str) -> list[int]:
-        keys = [
-            int(row[0])
-            for row in self._conn.execute("SELECT key FROM passages WHERE doc_id = ?", (doc_id,))
-        ]
+        rows = self._conn.execute(
+            "SELECT p.key, d.title, p.text FROM passages p JOIN documents d "
+            "ON d.doc_id = p.doc_id WHERE p.doc_id = ?",
+            (doc_id,),
+        ).fetchall()
+        keys = [int(key) for key, _, _ in rows]
+        self._count_terms([(title, text) for _, title, text in rows], -1)
         self._conn.executemany("DELETE FROM passages_fts WHERE rowid = ?", [(k,) for k in keys])
         self._conn.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
         self._conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
         return keys
 
+    def _count_terms(self, passages: list[tuple[str, str]], sign: int) -> None:
+        """Add (sign +1) or take away (-1) the terms of passages (title, text) written."""
+        counts = self._terms.passages_holding(passages)
+        self._conn.executemany(
+            "INSERT INTO term_passages(term, passages) VALUES (?, ?) "
+            "ON CONFLICT(term) DO UPDATE SET passages = passages + excluded.passages",
+            [(term, sign * count) for term, count in counts.items()],
+        )
+        if sign < 0:
+            self._conn.executemany(
+                "DELETE FROM term_passages WHERE term = ? AND passages <= 0",
+                [(term,) for term in counts],
+            )
+
     def _bump_generation(self) -> int:
-        self._counts_checked_at = -math.inf  # the term counts are checked on the next search
-        generation = int(self._meta("generation") or 0) + 1
-        self._set_meta("generation", str(generation))
-        return generation
+        generation = str(int(self._meta("generation") or 0) + 1)
+        self._set_meta("generation", generation)
+        # The term counts were kept in this write: they are this generation's.
+        self._set_meta("term_passages_generation", generation)
+        return int(generation)
 
     # -- reads -------------------------------------------------------------------
 
@@ -454,36 +498,35 @@ class PassageStore:
 
     def _rare_terms(self, words: list[str], cap: int) -> list[str]:
         """The words found in at most ``cap`` passages."""
+        terms_of_word = self._terms.terms_of(words)
+        single = sorted({terms[0] for terms in terms_of_word if len(terms) == 1})
         with self._lock:
-            # Any write may change the counts. Ours are seen at once (they reset the clock);
-            # another process's within a second, without a query for every question.
-            now = time.monotonic()
-            if now - self._counts_checked_at > TERM_COUNT_REFRESH_SECONDS:
-                self._counts_checked_at = now
-                generation = self._meta("generation")
-                if generation != self._counted_generation:
-                    self._term_counts.clear()
-                    self._counted_generation = generation
-                    # Keys are never reused: the largest bounds the number of passages.
-                    (largest,) = self._conn.execute("SELECT MAX(key) FROM passages").fetchone()
-                    self._largest_key = int(largest or 0)
-            if self._largest_key <= cap:
-                return words  # no word can be in more passages than there are
-            return [word for word in words if self._passages_with(word, cap) <= cap]
+            counts: dict[str, int] = dict(
+                self._rows_where_in(
+                    "SELECT term, passages FROM term_passages WHERE term IN ({})", single
+                )
+                if single
+                else []
+            )
+            rare = []
+            for word, terms in zip(words, terms_of_word, strict=True):
+                if len(terms) > 1:
+                    found_in = self._phrase_passages(word, cap + 1)
+                else:
+                    found_in = counts.get(terms[0], 0) if terms else 0
+                if found_in <= cap:
+                    rare.append(word)
+        return rare
 
-    def _passages_with(self, word: str, limit: int) -> int:
-        """How many passages hold the word, counted up to ``limit`` + 1: counting stops
-        there, so a common word costs at most that many rows. Called with the lock held."""
-        key = (word, limit)
-        if key not in self._term_counts:
-            if len(self._term_counts) >= TERM_COUNT_CACHE:
-                self._term_counts.clear()
-            (self._term_counts[key],) = self._conn.execute(
-                "SELECT COUNT(*) FROM (SELECT rowid FROM passages_fts "
-                "WHERE passages_fts MATCH ? LIMIT ?)",
-                (_fts_phrase(word), limit + 1),
-            ).fetchone()
-        return self._term_counts[key]
+    def _phrase_passages(self, word: str, limit: int) -> int:
+        """How many passages hold a word of several terms (a phrase to FTS5), counted up to
+        ``limit``: seldom needed, so counted each time. Called with the lock held."""
+        (found_in,) = self._conn.execute(
+            "SELECT COUNT(*) FROM (SELECT rowid FROM passages_fts "
+            "WHERE passages_fts MATCH ? LIMIT ?)",
+            (_fts_phrase(word), limit),
+        ).fetchone()
+        return int(found_in)
 
     def vectors_of(self, keys: Sequence[int]) -> dict[int, tuple[np.ndarray, np.ndarray | None]]:
         """The passage vector and the sentence vectors (None if not stored) of each key."""

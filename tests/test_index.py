@@ -248,6 +248,67 @@ def test_bm25_leaves_out_words_found_in_more_passages_than_the_cap(index: LocalI
     assert len(found(["river", "bank"], 3)) == 3
 
 
+def stored_term_counts(index_dir: Path) -> tuple[dict[str, int], dict[str, int]]:
+    """The store's kept term counts, and the same counted afresh from its lexical index."""
+    import sqlite3
+
+    with sqlite3.connect(index_dir / STORE_NAME) as connection:
+        kept = dict(connection.execute("SELECT term, passages FROM term_passages").fetchall())
+        connection.execute(
+            "CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, passages_fts, row)"
+        )
+        counted = dict(connection.execute("SELECT term, doc FROM temp.vocab").fetchall())
+    return kept, counted
+
+
+def test_term_counts_follow_additions_replacements_and_deletions(tmp_path: Path) -> None:
+    index = LocalIndex(tmp_path / "index", MODEL, DIMENSION)
+    add_texts(index, "a", ["Rivers and banks", "the river's mouth", "banking rivers"])
+    add(index, "b", [1, 2])  # titled "Title b": the title's words count for each passage
+    kept, counted = stored_term_counts(tmp_path / "index")
+    assert kept == counted
+    assert kept["river"] == 3 and kept["bank"] == 2 and kept["titl"] == 2
+    add_texts(index, "a", ["river delta"])  # replaces document a
+    index.delete_document("b")
+    kept, counted = stored_term_counts(tmp_path / "index")
+    assert kept == counted == {"river": 1, "delta": 1}
+    index.close()
+
+
+def test_term_counts_are_counted_again_when_another_writer_left_them_behind(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    index = LocalIndex(tmp_path / "index", MODEL, DIMENSION)
+    add_texts(index, "a", ["river bank", "river mouth", "river delta"])
+    index.close()
+    # As a version that does not keep the counts would leave the store: a write since.
+    with sqlite3.connect(tmp_path / "index" / STORE_NAME) as connection:
+        connection.execute("DELETE FROM term_passages")
+        connection.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+    reopened = LocalIndex(tmp_path / "index", MODEL, DIMENSION)
+    kept, counted = stored_term_counts(tmp_path / "index")
+    assert kept == counted and kept["river"] == 3
+    assert reopened.search_lexical(["river", "bank"], 10, term_cap=2) != []
+    assert len(reopened.search_lexical(["river"], 10, term_cap=2)) == 0
+
+
+def test_a_word_the_tokenizer_splits_is_capped_by_its_phrase_count(index: LocalIndex) -> None:
+    add_texts(index, "a", ["river_bank one", "river_bank two", "river bank three", "river"])
+
+    def found(terms: list[str], cap: int | None) -> int:
+        return len(index.search_lexical(terms, 10, term_cap=cap))
+
+    # "river_bank" is the phrase "river bank" to FTS5: in three passages, though "river"
+    # alone is in four.
+    assert found(["river_bank"], None) == 3
+    assert found(["river_bank"], 3) == 3
+    assert found(["river_bank"], 2) == 0
+    # A word with no term at all matches nothing, capped or not.
+    assert found(["_"], 2) == found(["_"], None) == 0
+
+
 def test_passage_vectors_come_from_memory_or_from_the_store(tmp_path: Path) -> None:
     server = LocalIndex(tmp_path / "index", MODEL, DIMENSION, hnsw_from=2)
     add(server, "a", [1, 2, 3])

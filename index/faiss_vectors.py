@@ -14,6 +14,7 @@ searches until the next rebuild.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -90,13 +91,22 @@ class VectorIndex:
     def __len__(self) -> int:
         return int(self._index.ntotal) - len(self._deleted)
 
-    def vector(self, key: int) -> np.ndarray | None:
-        """The stored vector of a key, or None if the index does not hold it."""
-        if key in self._deleted:
-            return None
+    def vectors(self, keys: Sequence[int]) -> dict[int, np.ndarray]:
+        """The stored vectors of the keys the index holds (rows of one array)."""
+        held = [int(key) for key in keys if key not in self._deleted]
+        if not held:
+            return {}
         try:
-            return np.asarray(self._index.reconstruct(int(key)), dtype=np.float32)
-        except RuntimeError:  # faiss's way of saying the key is unknown
+            # One call for all: a call per key cost 4 us each, 0.25 ms a hybrid question.
+            rows = self._index.reconstruct_batch(np.asarray(held, dtype=np.int64))
+            return dict(zip(held, rows, strict=True))
+        except RuntimeError:  # faiss's way of saying a key is unknown: find which
+            return {key: vector for key in held if (vector := self._one(key)) is not None}
+
+    def _one(self, key: int) -> np.ndarray | None:
+        try:
+            return np.asarray(self._index.reconstruct(key), dtype=np.float32)
+        except RuntimeError:
             return None
 
     def add(self, keys: np.ndarray, vectors: np.ndarray) -> None:

@@ -236,12 +236,11 @@ class LocalIndex:
         """The vector of each passage, from the vector index in memory (no disk read), or
         from the store for a passage it does not hold yet (written by another process)."""
         with self._lock:
-            found = {key: self._vectors.vector(key) for key in keys}
-        missing = [key for key, vector in found.items() if vector is None]
+            found = self._vectors.vectors(keys)
+        missing = [key for key in keys if key not in found]
         stored = self._store.vectors_of(missing) if missing else {}
-        out = {key: vector for key, vector in found.items() if vector is not None}
-        out.update((key, vectors[0]) for key, vectors in stored.items())
-        return out
+        found.update((key, vectors[0]) for key, vectors in stored.items())
+        return found
 
     def vectors_of(self, keys: Sequence[int]) -> dict[int, tuple[np.ndarray, np.ndarray | None]]:
         """The passage vector and the sentence vectors (None if not stored) of each key."""

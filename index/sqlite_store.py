@@ -100,12 +100,42 @@ def _sentence_matrix(sentences: int, blob: bytes | None) -> np.ndarray | None:
     return np.frombuffer(blob, dtype=np.float16).reshape(sentences, -1).astype(np.float32)
 
 
-def _passage_from_row(row: Sequence[Any]) -> PassageRow:
-    key, doc_id, ordinal, start, end, text, spans_json, blob = row
-    spans = tuple((int(a), int(b)) for a, b in json.loads(spans_json))
-    return PassageRow(
-        key, doc_id, ordinal, start, end, text, spans, _sentence_matrix(len(spans), blob)
+def _passages_from_rows(rows: Sequence[Sequence[Any]]) -> list[PassageRow]:
+    """Passage rows, their sentence vectors converted to float32 in one go: converted a
+    passage at a time, they cost 4 us each, 0.16 ms for a hybrid question's 40."""
+    spans = [tuple((int(a), int(b)) for a, b in json.loads(row[6])) for row in rows]
+    blobs = [
+        row[7] if row[7] is not None and spans_of else b""
+        for row, spans_of in zip(rows, spans, strict=True)
+    ]
+    sentences = sum(len(spans_of) for spans_of, blob in zip(spans, blobs, strict=True) if blob)
+    joined = b"".join(blobs)
+    width = len(joined) // (2 * sentences) if sentences else 0  # float16: 2 bytes a value
+    same_width = all(
+        not blob or len(blob) == 2 * width * len(spans_of)
+        for spans_of, blob in zip(spans, blobs, strict=True)
     )
+    if not width or not same_width:
+        # None stored, or (never written so) vectors of different widths: one at a time.
+        matrices = [
+            _sentence_matrix(len(spans_of), blob or None)
+            for spans_of, blob in zip(spans, blobs, strict=True)
+        ]
+    else:
+        every = np.frombuffer(joined, dtype=np.float16).reshape(sentences, -1).astype(np.float32)
+        matrices, first = [], 0
+        for spans_of, blob in zip(spans, blobs, strict=True):
+            if blob:
+                matrices.append(every[first : first + len(spans_of)])
+                first += len(spans_of)
+            else:
+                matrices.append(None)
+    return [
+        PassageRow(key, doc_id, ordinal, start, end, text, spans_of, matrix)
+        for (key, doc_id, ordinal, start, end, text, _, _), spans_of, matrix in zip(
+            rows, spans, matrices, strict=True
+        )
+    ]
 
 
 def _fts_phrase(word: str) -> str:
@@ -423,7 +453,7 @@ class PassageStore:
             "sentence_vectors FROM passages WHERE key IN ({})",
             [int(key) for key in keys],
         )
-        return {int(row[0]): _passage_from_row(row) for row in rows}
+        return {passage.key: passage for passage in _passages_from_rows(rows)}
 
     def citations(self, doc_ids: Iterable[str]) -> dict[str, DocumentRow]:
         """Documents with their citation fields only: id, title, source, link and date.

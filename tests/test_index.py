@@ -309,6 +309,26 @@ def test_a_word_the_tokenizer_splits_is_capped_by_its_phrase_count(index: LocalI
     assert found(["_"], 2) == found(["_"], None) == 0
 
 
+def test_passages_come_back_with_their_own_sentence_vectors(index: LocalIndex) -> None:
+    texts = ["One. Two.", "No vectors here.", "Three. Four. Five."]
+    spans = [((0, 4), (5, 9)), ((0, 16),), ((0, 6), (7, 12), (13, 18))]
+    stored = [np.vstack([unit(10 * i + j) for j in range(len(s))]) for i, s in enumerate(spans)]
+    passages = [
+        PassageRow(0, "a", i, 0, len(text), text, spans[i], None if i == 1 else stored[i])
+        for i, text in enumerate(texts)
+    ]
+    document = DocumentRow("a", "", " ".join(texts), "", "", "", {}, "hash-a")
+    index.add_document(document, passages, np.vstack([unit(i) for i in range(3)]))
+    keys = [passage.key for passage in index.passages_of("a")]
+    read = sorted(index.passages(keys).values(), key=lambda passage: passage.ordinal)
+    assert [p.sentence_spans for p in read] == spans
+    assert read[1].sentence_vectors is None
+    for i in (0, 2):
+        vectors = read[i].sentence_vectors
+        assert vectors is not None and vectors.dtype == np.float32
+        np.testing.assert_allclose(vectors, stored[i], atol=1e-3)  # stored as float16
+
+
 def test_passage_vectors_come_from_memory_or_from_the_store(tmp_path: Path) -> None:
     server = LocalIndex(tmp_path / "index", MODEL, DIMENSION, hnsw_from=2)
     add(server, "a", [1, 2, 3])

@@ -44,6 +44,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from tqdm import tqdm
 
 from eval.sets import load_set
@@ -419,6 +420,7 @@ def measure_served_scale(
             client.close()
         server.stop()
         seeds.stop()
+    recall = _served_recall(target, questions + warm_questions)
 
     def pass_figures(timed: list[tuple[float, float]]) -> dict[str, Any]:
         return {
@@ -445,7 +447,19 @@ def measure_served_scale(
         },
         "rss_mb": round(memory["VmRSS"] / 1024, 1),
         "peak_rss_mb": round(memory["VmHWM"] / 1024, 1),
+        "vector_recall": recall,
     }
+
+
+def _served_recall(index_dir: Path, questions: list[str]) -> dict[str, Any]:
+    """The recall@10 of the served index's own vector file on the questions asked, once
+    the servers have stopped (exact search holds another copy of the vectors)."""
+    from eval.bench_scale import recall_of_vector_file
+    from index.local import VECTOR_NAME
+    from qa.encoder import load_encoder
+
+    queries = load_encoder(Settings()).encode_questions(list(dict.fromkeys(questions)))
+    return recall_of_vector_file(index_dir / VECTOR_NAME, np.asarray(queries, dtype=np.float32))
 
 
 def run_bench(config: BenchConfig, log: Path) -> dict[str, Any]:
@@ -553,6 +567,7 @@ def markdown(result: dict[str, Any]) -> str:
     served = result.get("served_scale")
     if served:
         again, beside = served["second_pass"], served["beside"]
+        recall = served["vector_recall"]
         lines += [
             "",
             f"The whole `/ask` over {served['passages']:,} synthetic passages (see "
@@ -581,6 +596,9 @@ def markdown(result: dict[str, Any]) -> str:
             f"| server memory after the questions / peak (MB) | {served['rss_mb']} / "
             f"{served['peak_rss_mb']} |",
             f"| store on disk / vector index (MB) | {served['store_mb']} / {served['vector_mb']} |",
+            f"| its vector index ({recall['index']}): recall@10 against exact search on "
+            f"these questions / share within {recall['near_cosine']} of the exact 10th score | "
+            f"{recall['recall_at_10']} / {recall['near_recall_at_10']} |",
             f"| build: store / vector index (s) | {served['store_build_seconds']} / "
             f"{served['vector_build_seconds']} |",
         ]

@@ -18,17 +18,20 @@ from __future__ import annotations
 
 import statistics
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from tqdm import tqdm
 
-from index.faiss_vectors import HNSW_EF_CONSTRUCTION, HNSW_LINKS
+from index.faiss_vectors import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_LINKS
 
 # Search beams measured; the service uses index.faiss_vectors.HNSW_EF_SEARCH.
 EF_SEARCH_VALUES = (128, 256, 1024)
 NOISE = 0.4
 CHUNK = 50_000
+# Cosine within which a result counts as tied with the exact k-th best.
+NEAR = 0.005
 
 
 def blend(a: np.ndarray, b: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -61,6 +64,37 @@ def _search_times(index: Any, queries: np.ndarray, k: int) -> tuple[list[float],
         times.append((time.perf_counter() - started) * 1000)
         found.append(ids[0])
     return times, np.vstack(found)
+
+
+def recall_of_vector_file(path: Path, queries: np.ndarray, k: int = 10) -> dict[str, Any]:
+    """recall@k of a served index's vector file, searched as the service searches it,
+    against exact search over the vectors it holds; and the share of its results scoring
+    within ``NEAR`` of the exact k-th best, since near-duplicates tie beyond what any
+    approximate index can order."""
+    import faiss
+
+    served: Any = faiss.read_index(str(path))
+    index: Any = faiss.downcast_index(served.index)  # the index under its id map
+    if not isinstance(index, faiss.IndexHNSW):
+        return {
+            "index": type(index).__name__,
+            "recall_at_10": 1.0,
+            "near_recall_at_10": 1.0,
+            "near_cosine": NEAR,
+        }
+    index.hnsw.efSearch = HNSW_EF_SEARCH
+    exact = faiss.IndexFlatIP(index.d)
+    exact.add(index.storage.reconstruct_n(0, index.ntotal))
+    exact_scores, exact_rows = exact.search(queries, k)
+    scores, rows = index.search(queries, k)  # rows of the same storage: comparable
+    recall = np.mean([len(set(a) & set(e)) / k for a, e in zip(rows, exact_rows, strict=True)])
+    near = np.mean(scores >= exact_scores[:, k - 1 : k] - NEAR)
+    return {
+        "index": f"HNSW{HNSW_LINKS}, efSearch {HNSW_EF_SEARCH}",
+        "recall_at_10": round(float(recall), 4),
+        "near_recall_at_10": round(float(near), 4),
+        "near_cosine": NEAR,
+    }
 
 
 def measure_size(vectors: np.ndarray, queries: np.ndarray, k: int = 10) -> dict[str, Any]:

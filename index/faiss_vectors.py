@@ -118,6 +118,16 @@ class VectorIndex:
                 np.ascontiguousarray(keys, dtype=np.int64),
             )
 
+    def searched_arrays(self) -> list[np.ndarray]:
+        """Views of the memory a search walks: the vectors, and an HNSW graph's links."""
+        inner: Any = faiss.downcast_index(self._index.index)
+        flat: Any = faiss.downcast_index(inner.storage) if self._hnsw else inner
+        arrays = [faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d)]
+        if self._hnsw:
+            links = inner.hnsw.neighbors
+            arrays.append(faiss.rev_swig_ptr(links.data(), links.size()))
+        return [array for array in arrays if array is not None and array.size]
+
     def remove(self, keys: np.ndarray) -> None:
         if not len(keys):
             return

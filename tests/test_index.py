@@ -329,6 +329,30 @@ def test_passages_come_back_with_their_own_sentence_vectors(index: LocalIndex) -
         np.testing.assert_allclose(vectors, stored[i], atol=1e-3)  # stored as float16
 
 
+def test_huge_pages_leave_the_vector_index_and_its_answers_as_they_were() -> None:
+    import sys
+
+    from index.faiss_vectors import VectorIndex
+    from index.huge_pages import HUGE_PAGE, collapse_into_huge_pages
+
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(20_000, 64)).astype(np.float32)  # 5 MB: whole 2 MB pages
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = VectorIndex(64)
+    index.add(np.arange(20_000, dtype=np.int64), vectors)
+    before = [index.search(vectors[i], 10) for i in range(0, 20_000, 997)]
+    (stored,) = index.searched_arrays()
+    np.testing.assert_array_equal(stored.reshape(-1, 64), vectors)
+    collapsed = collapse_into_huge_pages(index.searched_arrays())
+    assert collapsed % HUGE_PAGE == 0
+    assert collapsed > 0 or sys.platform != "linux"
+    np.testing.assert_array_equal(index.searched_arrays()[0].reshape(-1, 64), vectors)
+    after = [index.search(vectors[i], 10) for i in range(0, 20_000, 997)]
+    for (scores, keys), (scores_after, keys_after) in zip(before, after, strict=True):
+        np.testing.assert_array_equal(keys, keys_after)
+        np.testing.assert_array_equal(scores, scores_after)
+
+
 def test_passage_vectors_come_from_memory_or_from_the_store(tmp_path: Path) -> None:
     server = LocalIndex(tmp_path / "index", MODEL, DIMENSION, hnsw_from=2)
     add(server, "a", [1, 2, 3])

@@ -19,7 +19,7 @@ import numpy as np
 
 from index.base import SearchFilters
 from index.errors import CorruptIndexError, ModelMismatchError
-from index.lexical_terms import TOKENIZER, TermSplitter
+from index.fts_terms import TOKENIZER, TermSplitter
 from index.records import DocumentRow, PassageRow
 
 SCHEMA_VERSION = 1

@@ -9,7 +9,7 @@ noise (``eval.bench_scale.blend``), as in the vector-only measurement. Everythin
 written through the store's own write path and the vector index is built by ``LocalIndex``
 as the server would build it (HNSW from ``QA_HNSW_FROM`` passages on).
 
-Its vocabulary is the source articles' (a few thousand words) spread over a million
+Its vocabulary is the source articles' (about 10,000 terms) spread over a million
 passages, so a question's words match far more passages than they would in a real news
 archive: the lexical search is timed on a harder case than a real one.
 """

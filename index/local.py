@@ -108,7 +108,7 @@ class LocalIndex:
         return vectors
 
     def _back_with_huge_pages(self, vectors: VectorIndex) -> None:
-        """On a background thread, so that searches need not wait: 2.5 s at a million."""
+        """On a background thread, so that searches need not wait: 0.4-3 s at a million."""
         if sum(array.nbytes for array in vectors.searched_arrays()) < HUGE_PAGES_FROM_BYTES:
             return
 

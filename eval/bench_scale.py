@@ -66,6 +66,11 @@ def _search_times(index: Any, queries: np.ndarray, k: int) -> tuple[list[float],
     return times, np.vstack(found)
 
 
+def _recall_at(k: int, found: np.ndarray, exact: np.ndarray) -> float:
+    """The share of each query's exact k best that were found, averaged over the queries."""
+    return float(np.mean([len(set(a) & set(e)) / k for a, e in zip(found, exact, strict=True)]))
+
+
 def recall_of_vector_file(path: Path, queries: np.ndarray, k: int = 10) -> dict[str, Any]:
     """recall@k of a served index's vector file, searched as the service searches it,
     against exact search over the vectors it holds; and the share of its results scoring
@@ -87,7 +92,7 @@ def recall_of_vector_file(path: Path, queries: np.ndarray, k: int = 10) -> dict[
     exact.add(index.storage.reconstruct_n(0, index.ntotal))
     exact_scores, exact_rows = exact.search(queries, k)
     scores, rows = index.search(queries, k)  # rows of the same storage: comparable
-    recall = np.mean([len(set(a) & set(e)) / k for a, e in zip(rows, exact_rows, strict=True)])
+    recall = _recall_at(k, rows, exact_rows)
     near = np.mean(scores >= exact_scores[:, k - 1 : k] - NEAR)
     return {
         "index": f"HNSW{HNSW_LINKS}, efSearch {HNSW_EF_SEARCH}",
@@ -130,9 +135,7 @@ def measure_size(vectors: np.ndarray, queries: np.ndarray, k: int = 10) -> dict[
     for ef_search in EF_SEARCH_VALUES:
         hnsw.hnsw.efSearch = ef_search
         hnsw_times, approximate = _search_times(hnsw, queries, k)
-        recall = np.mean(
-            [len(set(a) & set(e)) / k for a, e in zip(approximate, exact, strict=True)]
-        )
+        recall = _recall_at(k, approximate, exact)
         results[f"hnsw ef{ef_search}"] = {
             "links": HNSW_LINKS,
             "ef_construction": HNSW_EF_CONSTRUCTION,

@@ -31,6 +31,7 @@ _LATIN_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)")
 # Full-width terminators end a sentence even with no space after them.
 _WIDE_END = re.compile(r"[。！？]+[」』”’）]*")
 PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+_LINE_BREAK = re.compile(r"\n")
 _WORD_BEFORE = re.compile(r"([\w.]+)[.]$")
 
 
@@ -44,6 +45,12 @@ def split_sentences(text: str) -> list[Span]:
             start = cut
         _append_trimmed(spans, text, start, block_end)
     return spans
+
+
+def paragraph_breaks(text: str) -> re.Pattern[str]:
+    """What separates paragraphs in text: blank lines, or, in a text that has none, every
+    line break (one paragraph a line, as articles copied from the web or a feed come)."""
+    return PARAGRAPH_BREAK if PARAGRAPH_BREAK.search(text) else _LINE_BREAK
 
 
 def _blocks(text: str) -> list[Span]:

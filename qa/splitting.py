@@ -6,7 +6,8 @@ by whole trailing sentences (up to ``overlap_tokens``), and every sentence lies 
 at least one passage, except a sentence longer than a whole passage, which is cut at word
 boundaries.
 
-Passages follow paragraphs (runs of text between blank lines) where they can: a passage that
+Passages follow paragraphs (runs of text between blank lines, or lines of a text that has
+no blank line: ``qa.sentences.paragraph_breaks``) where they can: a passage that
 would run on into a new paragraph ends before it, provided it is already at least
 ``PARAGRAPH_FILL`` of the budget, and the next one starts with that paragraph, with no
 overlap, since a paragraph is a natural start. Short paragraphs are packed together; a long
@@ -19,13 +20,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from qa.sentences import PARAGRAPH_BREAK, Span, split_sentences
+from qa.sentences import Span, paragraph_breaks, split_sentences
 
 # A passage may end early at a paragraph break once it holds this share of its budget.
 PARAGRAPH_FILL = 0.5
 # Changes whenever the same text and settings would split differently: stored documents
 # are then split again by the next ingest instead of skipped as unchanged.
-SPLITTER_VERSION = "paragraphs-1"
+SPLITTER_VERSION = "paragraphs-2"
 
 # Word pieces of a text, without the encoder's special tokens.
 TokenCounter = Callable[[str], int]
@@ -121,8 +122,9 @@ def _units(
     text: str, count_tokens: TokenCounter, token_spans: TokenSpans, max_tokens: int
 ) -> list[_Unit]:
     units: list[_Unit] = []
+    paragraph_break = paragraph_breaks(text)
     for start, end in split_sentences(text):
-        opens_paragraph = bool(units) and bool(PARAGRAPH_BREAK.search(text, units[-1].end, start))
+        opens_paragraph = bool(units) and bool(paragraph_break.search(text, units[-1].end, start))
         tokens = count_tokens(text[start:end])
         if tokens <= max_tokens:
             pieces = [_Unit(start, end, tokens)]

@@ -85,6 +85,31 @@ def test_passages_end_at_paragraph_breaks(encoder: Encoder) -> None:
     assert all(a.end < b.start for a, b in pairwise(passages))
 
 
+@pytest.mark.parametrize("separator", ["\n", "\n\n"], ids=["one-a-line", "blank-lines"])
+def test_one_paragraph_a_line_counts_as_paragraphs(encoder: Encoder, separator: str) -> None:
+    paragraphs = [
+        " ".join(f"Paragraph {p} sentence {n} goes on about item {n}." for n in range(3))
+        for p in range(6)
+    ]
+    text = separator.join(paragraphs)
+    one = encoder.count_tokens(paragraphs[0])
+    passages = check_invariants(encoder, text, max_tokens=2 * one + 5, overlap=15)
+    starts = {text.index(paragraph) for paragraph in paragraphs}
+    assert all(p.start in starts for p in passages)
+    assert all(a.end < b.start for a, b in pairwise(passages))
+
+
+def test_hard_wrapped_lines_in_a_text_with_blank_lines_are_not_paragraphs(
+    encoder: Encoder,
+) -> None:
+    # Lines wrapped mid-paragraph: only the blank lines separate paragraphs.
+    wrapped = "\n".join(f"Line {n} of the first paragraph ends here." for n in range(12))
+    text = f"{wrapped}\n\nA second paragraph."
+    passages = check_invariants(encoder, text, max_tokens=40, overlap=15)
+    inside = [p for p in passages if p.end <= len(wrapped)]
+    assert any(b.start < a.end for a, b in pairwise(inside)), "overlap within a paragraph"
+
+
 def test_a_long_paragraph_is_split_with_overlap(encoder: Encoder) -> None:
     long = " ".join(f"Sentence number {n} is about topic {n}." for n in range(30))
     text = f"A short opening paragraph.\n\n{long}\n\nA short closing paragraph."

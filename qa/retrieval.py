@@ -21,12 +21,13 @@ read in context (``make eval``), against dense alone 0.679 and BM25 alone 0.840.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
-from index import LocalIndex, SearchFilters, SearchResult
+from index import LocalIndex, PassageRow, SearchFilters, SearchResult
 from qa.encoder import Encoder
 from qa.highlight import STOPWORDS, SentenceScores, score_sentences
 
@@ -80,6 +81,29 @@ def lexical_terms(question: str) -> list[str]:
     return content or words
 
 
+def spare_for_overlaps(k: int) -> int:
+    """Candidates to rank for k passages that share no text: a passage overlaps at most its
+    two neighbours, so twice as many leaves room to replace the overlapping ones."""
+    return 2 * k
+
+
+def without_overlaps(best_first: Sequence[PassageRow], k: int) -> list[int]:
+    """Positions of the first k passages that share no text with a better one of the same
+    document, so that k passages are k different pieces of evidence."""
+    kept: list[int] = []
+    for position, passage in enumerate(best_first):
+        if len(kept) == k:
+            break
+        if not any(
+            best_first[other].doc_id == passage.doc_id
+            and best_first[other].start < passage.end
+            and passage.start < best_first[other].end
+            for other in kept
+        ):
+            kept.append(position)
+    return kept
+
+
 class Retriever:
     def __init__(self, encoder: Encoder, index: LocalIndex, settings: RetrievalSettings) -> None:
         self.encoder = encoder
@@ -97,21 +121,24 @@ class Retriever:
         mode = mode or self.settings.mode
         vector = self.encoder.encode_query(question) if query_vector is None else query_vector
         if mode == "dense":
-            results = self.index.search(vector, k, filters)
+            results = self.index.search(vector, spare_for_overlaps(k), filters)
+            results = [results[i] for i in without_overlaps([r.passage for r in results], k)]
             confidence = results[0].score if results else 0.0
             return self._with_sentences(question, vector, results, confidence)
         terms = lexical_terms(question)
         if mode == "lexical":
             scored = self.index.search_lexical(
                 terms,
-                k,
+                spare_for_overlaps(k),
                 title_weight=self.settings.title_weight,
                 filters=filters,
                 term_cap=self.settings.lexical_term_cap,
             )
-            cosines = self._cosines(vector, [key for key, _ in scored])
+            results = self.index.results(scored)
+            results = [results[i] for i in without_overlaps([r.passage for r in results], k)]
+            cosines = self._cosines(vector, [result.passage.key for result in results])
             return self._with_sentences(
-                question, vector, self.index.results(scored), max(cosines.values(), default=0.0)
+                question, vector, results, max(cosines.values(), default=0.0)
             )
         return self._hybrid(question, vector, terms, k, filters)
 
@@ -170,13 +197,15 @@ class Retriever:
                 fused[key] = rest[key] + weight * float(np.max(sentence_vectors @ vector))
         present = [key for key in fused if key in passages]
         leading = sorted(present, key=fused.__getitem__, reverse=True)
-        reranked = [passages[key] for key in leading[: max(k, RERANK_DEPTH)]]
+        reranked = [passages[key] for key in leading[: max(spare_for_overlaps(k), RERANK_DEPTH)]]
         sentences = score_sentences(question, vector, reranked)
         scores = [
             rest[passage.key] + self.settings.sentence_weight * sentence_scores.best
             for passage, sentence_scores in zip(reranked, sentences, strict=True)
         ]
-        order = sorted(range(len(reranked)), key=lambda i: scores[i], reverse=True)[:k]
+        best_first = sorted(range(len(reranked)), key=lambda i: scores[i], reverse=True)
+        kept = without_overlaps([reranked[i] for i in best_first], k)
+        order = [best_first[i] for i in kept]
         # Documents are read for the passages shown only: at a million passages, most of
         # the re-ranked ones' documents are not in the page cache.
         results = self.index.cite([(reranked[i], scores[i]) for i in order])

@@ -1,7 +1,7 @@
 """Question sets in three formats, detected from the path.
 
-- The project's JSONL (DESIGN.md, "Evaluation sets"): ``{"id", "question", "evidence": [...],
-  "answerable"}`` a line, asked against an existing index.
+- The project's JSONL: ``{"id", "question", "evidence": [...], "answerable", "category"}`` a
+  line (``category`` optional), asked against an existing index.
 - SQuAD v1.1 JSON: each article becomes a document (paragraphs joined by blank lines); a
   question's evidence is the sentence of its paragraph that holds the first answer.
 - A BEIR folder (``corpus.jsonl``, ``queries.jsonl``, ``qrels/test.tsv``): relevance is by
@@ -34,6 +34,9 @@ class Question:
     question: str
     evidence: tuple[str, ...] = ()
     answerable: bool = True
+    # What kind of unanswerable question this is ("off-topic", "near-topic"): abstention
+    # is reported for each kind.
+    category: str = ""
     # BEIR: graded relevance of whole documents, by doc_id.
     relevant_documents: dict[str, int] = field(default_factory=dict)
 
@@ -77,6 +80,7 @@ def load_jsonl(path: Path) -> QuestionSet:
                 question=str(item["question"]),
                 evidence=tuple(str(e) for e in item.get("evidence", [])),
                 answerable=bool(item.get("answerable", True)),
+                category=str(item.get("category", "")),
             )
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise SetError(f"{path}:{number}: not a question object: {error}") from error

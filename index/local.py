@@ -255,6 +255,10 @@ class LocalIndex:
             terms, k, title_weight=title_weight, filters=filters, term_cap=term_cap
         )
 
+    def passages_holding(self, words: Sequence[str], limit: int = 1) -> list[int]:
+        """How many passages hold each word (counted up to ``limit`` at least)."""
+        return self._store.passages_holding(words, limit)
+
     def passage_vectors(self, keys: Sequence[int]) -> dict[int, np.ndarray]:
         """The vector of each passage, from the vector index in memory (no disk read), or
         from the store for a passage it does not hold yet (written by another process)."""

@@ -528,7 +528,13 @@ class PassageStore:
 
     def _rare_terms(self, words: list[str], cap: int) -> list[str]:
         """The words found in at most ``cap`` passages."""
-        terms_of_word = self._terms.terms_of(words)
+        found_in = self.passages_holding(words, cap + 1)
+        return [word for word, count in zip(words, found_in, strict=True) if count <= cap]
+
+    def passages_holding(self, words: Sequence[str], limit: int) -> list[int]:
+        """How many passages hold each word, as the lexical index splits it: read from the
+        counts kept at ingest, or for a word of several terms counted up to ``limit``."""
+        terms_of_word = self._terms.terms_of(list(words))
         single = sorted({terms[0] for terms in terms_of_word if len(terms) == 1})
         with self._lock:
             counts: dict[str, int] = dict(
@@ -538,15 +544,12 @@ class PassageStore:
                 if single
                 else []
             )
-            rare = []
-            for word, terms in zip(words, terms_of_word, strict=True):
-                if len(terms) > 1:
-                    found_in = self._phrase_passages(word, cap + 1)
-                else:
-                    found_in = counts.get(terms[0], 0) if terms else 0
-                if found_in <= cap:
-                    rare.append(word)
-        return rare
+            return [
+                self._phrase_passages(word, limit)
+                if len(terms) > 1
+                else (counts.get(terms[0], 0) if terms else 0)
+                for word, terms in zip(words, terms_of_word, strict=True)
+            ]
 
     def _phrase_passages(self, word: str, limit: int) -> int:
         """How many passages hold a word of several terms (a phrase to FTS5), counted up to

@@ -80,10 +80,16 @@ class SentenceScores:
 
     spans: list[Span]
     scores: np.ndarray
+    # The cosine similarity of each sentence's stored vector; None without stored vectors.
+    cosines: np.ndarray | None = None
 
     @property
     def best(self) -> float:
         return float(self.scores.max())
+
+    @property
+    def best_cosine(self) -> float | None:
+        return None if self.cosines is None else float(self.cosines.max())
 
     @property
     def best_span(self) -> Span:
@@ -108,9 +114,11 @@ def score_sentences(
     for passage, spans, overlap in zip(passages, sentence_spans, lexical, strict=True):
         scores = LEXICAL_WEIGHT * np.asarray(overlap, dtype=np.float32) / (top or 1.0)
         vectors = passage.sentence_vectors
+        cosines = None
         if vectors is not None and len(vectors) == len(spans):
-            scores = scores + np.asarray(vectors, dtype=np.float32) @ query
-        scored.append(SentenceScores(spans, scores))
+            cosines = np.asarray(vectors, dtype=np.float32) @ query
+            scores = scores + cosines
+        scored.append(SentenceScores(spans, scores, cosines))
     return scored
 
 

@@ -62,6 +62,8 @@ RERANK_DEPTH = 20
 # in the page cache: took_ms p50 18 ms at 40, 14 ms at 20 (300 questions, page cache
 # dropped first). 40 keeps the quality of the unoptimised path within 0.005.
 SENTENCE_DEPTH = 40
+# Whether anything answers is judged on this many leading passages, whatever k is asked.
+CONFIDENCE_DEPTH = 5
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,8 @@ class Retrieved:
     # Each result's sentences, scored against the question: the best one is highlighted.
     sentences: list[SentenceScores]
     query_vector: np.ndarray
-    # The best cosine similarity among the results: how sure we are anything answers.
+    # How closely the best of the results' sentences matches the question (cosine
+    # similarity; a passage's own where no sentence vectors are stored).
     confidence: float
 
 
@@ -79,6 +82,19 @@ def lexical_terms(question: str) -> list[str]:
     words = list(dict.fromkeys(_WORD.findall(question.casefold())))
     content = [word for word in words if word not in STOPWORDS]
     return content or words
+
+
+def best_match(sentences: Sequence[SentenceScores], passage_cosines: Sequence[float]) -> float:
+    """The best sentence cosine among the passages returned, a passage's own cosine
+    standing in where it has no sentence vectors. A sentence that matches is the evidence
+    a reader is shown; a long passage's own vector is diluted by everything else it says."""
+    return max(
+        (
+            passage_cosine if scores.best_cosine is None else scores.best_cosine
+            for scores, passage_cosine in zip(sentences, passage_cosines, strict=True)
+        ),
+        default=0.0,
+    )
 
 
 def spare_for_overlaps(k: int) -> int:
@@ -120,33 +136,40 @@ class Retriever:
     ) -> Retrieved:
         mode = mode or self.settings.mode
         vector = self.encoder.encode_query(question) if query_vector is None else query_vector
+        # The verdict on answerability looks at the same leading passages whatever k is.
+        wanted = max(k, CONFIDENCE_DEPTH)
         if mode == "dense":
-            results = self.index.search(vector, spare_for_overlaps(k), filters)
-            results = [results[i] for i in without_overlaps([r.passage for r in results], k)]
-            confidence = results[0].score if results else 0.0
-            return self._with_sentences(question, vector, results, confidence)
+            results = self.index.search(vector, spare_for_overlaps(wanted), filters)
+            results = [results[i] for i in without_overlaps([r.passage for r in results], wanted)]
+            cosines = [result.score for result in results]
+            return self._with_sentences(question, vector, results, cosines, k)
         terms = lexical_terms(question)
         if mode == "lexical":
             scored = self.index.search_lexical(
                 terms,
-                spare_for_overlaps(k),
+                spare_for_overlaps(wanted),
                 title_weight=self.settings.title_weight,
                 filters=filters,
                 term_cap=self.settings.lexical_term_cap,
             )
             results = self.index.results(scored)
-            results = [results[i] for i in without_overlaps([r.passage for r in results], k)]
-            cosines = self._cosines(vector, [result.passage.key for result in results])
-            return self._with_sentences(
-                question, vector, results, max(cosines.values(), default=0.0)
-            )
+            results = [results[i] for i in without_overlaps([r.passage for r in results], wanted)]
+            by_key = self._cosines(vector, [result.passage.key for result in results])
+            cosines = [by_key.get(result.passage.key, 0.0) for result in results]
+            return self._with_sentences(question, vector, results, cosines, k)
         return self._hybrid(question, vector, terms, k, filters)
 
     def _with_sentences(
-        self, question: str, vector: np.ndarray, results: list[SearchResult], confidence: float
+        self,
+        question: str,
+        vector: np.ndarray,
+        results: list[SearchResult],
+        passage_cosines: list[float],
+        k: int,
     ) -> Retrieved:
         sentences = score_sentences(question, vector, [result.passage for result in results])
-        return Retrieved(results, sentences, vector, confidence)
+        confidence = best_match(sentences[:CONFIDENCE_DEPTH], passage_cosines[:CONFIDENCE_DEPTH])
+        return Retrieved(results[:k], sentences[:k], vector, confidence)
 
     def _hybrid(
         self,
@@ -156,12 +179,13 @@ class Retriever:
         k: int,
         filters: SearchFilters | None,
     ) -> Retrieved:
-        wanted = max(k, self.settings.candidates)
-        candidates = {key for key, _ in self.index.search_keys(vector, wanted, filters)}
+        wanted = max(k, CONFIDENCE_DEPTH)
+        candidates_wanted = max(k, self.settings.candidates)
+        candidates = {key for key, _ in self.index.search_keys(vector, candidates_wanted, filters)}
         bm25 = dict(
             self.index.search_lexical(
                 terms,
-                wanted,
+                candidates_wanted,
                 title_weight=self.settings.title_weight,
                 filters=filters,
                 term_cap=self.settings.lexical_term_cap,
@@ -197,21 +221,26 @@ class Retriever:
                 fused[key] = rest[key] + weight * float(np.max(sentence_vectors @ vector))
         present = [key for key in fused if key in passages]
         leading = sorted(present, key=fused.__getitem__, reverse=True)
-        reranked = [passages[key] for key in leading[: max(spare_for_overlaps(k), RERANK_DEPTH)]]
+        reranked = [
+            passages[key] for key in leading[: max(spare_for_overlaps(wanted), RERANK_DEPTH)]
+        ]
         sentences = score_sentences(question, vector, reranked)
         scores = [
             rest[passage.key] + self.settings.sentence_weight * sentence_scores.best
             for passage, sentence_scores in zip(reranked, sentences, strict=True)
         ]
         best_first = sorted(range(len(reranked)), key=lambda i: scores[i], reverse=True)
-        kept = without_overlaps([reranked[i] for i in best_first], k)
-        order = [best_first[i] for i in kept]
+        kept = [best_first[i] for i in without_overlaps([reranked[i] for i in best_first], wanted)]
+        confidence = best_match(
+            [sentences[i] for i in kept[:CONFIDENCE_DEPTH]],
+            [passage_cosine[reranked[i].key] for i in kept[:CONFIDENCE_DEPTH]],
+        )
+        order = kept[:k]
         # Documents are read for the passages shown only: at a million passages, most of
         # the re-ranked ones' documents are not in the page cache.
         results = self.index.cite([(reranked[i], scores[i]) for i in order])
-        shown = {result.passage.key for result in results}
-        order = [i for i in order if reranked[i].key in shown]
-        confidence = max((passage_cosine[reranked[i].key] for i in order), default=0.0)
+        cited = {result.passage.key for result in results}
+        order = [i for i in order if reranked[i].key in cited]
         return Retrieved(results, [sentences[i] for i in order], vector, confidence)
 
     def _cosines(self, vector: np.ndarray, keys: list[int]) -> dict[int, float]:

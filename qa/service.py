@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index import LocalIndex, PassageRow, SearchFilters
+from qa.abstention import is_answerable
 from qa.answers import Answer, Citation, Hit, passage_id
 from qa.documents import Document
 from qa.encoder import Encoder, load_encoder
@@ -116,7 +117,9 @@ class QAService:
                 zip(results, highlights, strict=True), start=1
             )
         ]
-        answerable = bool(hits) and retrieved.confidence >= self.settings.answerable_threshold
+        answerable = is_answerable(
+            question, retrieved, self.index, self.settings.answerable_threshold
+        )
         took_ms = (time.perf_counter() - started) * 1000
         return Answer(question=question, answerable=answerable, hits=hits, took_ms=took_ms)
 

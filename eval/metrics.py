@@ -20,6 +20,8 @@ class Outcome:
     question_id: str
     answerable: bool
     abstained: bool
+    # For an unanswerable question, what kind it is ("off-topic", "near-topic"), if said.
+    category: str = ""
     # Gain of each ranked position (0 when not relevant), best first, to the eval depth.
     gains: list[float] = field(default_factory=list)
     # The ideal gains, best first (from the judgements), to compute nDCG.
@@ -46,6 +48,9 @@ class Metrics:
     highlight_accuracy: float | None
     abstain_precision: float | None
     abstain_recall: float | None
+    # Abstain precision and recall for each kind of unanswerable question, each judged
+    # with the answerable questions: {category: (precision, recall)}.
+    abstain_by_category: dict[str, tuple[float, float]]
     answerable_abstained: int
     latency_p50_ms: float
     latency_p95_ms: float
@@ -102,10 +107,25 @@ def summarise(outcomes: Sequence[Outcome], depth: int = 10) -> Metrics:
             if unanswerable
             else None
         ),
+        abstain_by_category={
+            category: _abstention([*judged, *(o for o in unanswerable if o.category == category)])
+            for category in sorted({o.category for o in unanswerable if o.category})
+        },
         answerable_abstained=sum(1 for o in judged if o.abstained),
         latency_p50_ms=percentile(latencies, 50),
         latency_p95_ms=percentile(latencies, 95),
     )
+
+
+def _abstention(outcomes: Sequence[Outcome]) -> tuple[float, float]:
+    """Precision and recall of abstaining on these questions."""
+    abstained = [o for o in outcomes if o.abstained]
+    unanswerable = [o for o in outcomes if not o.answerable]
+    precision = sum(1 for o in abstained if not o.answerable) / len(abstained) if abstained else 0.0
+    recall = (
+        sum(1 for o in unanswerable if o.abstained) / len(unanswerable) if unanswerable else 0.0
+    )
+    return precision, recall
 
 
 def percentile(sorted_values: Sequence[float], percent: float) -> float:

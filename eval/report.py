@@ -31,7 +31,23 @@ def figures(result: ModeResult) -> dict[str, Any]:
     metrics = asdict(result.metrics)
     for depth, value in metrics.pop("recall").items():
         metrics[f"recall@{depth}"] = value
+    for category, (precision, recall) in metrics.pop("abstain_by_category").items():
+        metrics[f"abstain_precision:{category}"] = precision
+        metrics[f"abstain_recall:{category}"] = recall
     return metrics
+
+
+def _columns(results: Sequence[ModeResult]) -> list[tuple[str, str]]:
+    """The table's columns, with abstention for each kind of unanswerable question."""
+    categories = sorted({c for result in results for c in result.metrics.abstain_by_category})
+    columns = []
+    for label, key in _COLUMNS:
+        columns.append((label, key))
+        if key == "abstain_recall":
+            for category in categories:
+                columns.append((f"abstain P {category}", f"abstain_precision:{category}"))
+                columns.append((f"abstain R {category}", f"abstain_recall:{category}"))
+    return columns
 
 
 def _cell(value: Any) -> str:
@@ -45,7 +61,7 @@ def _cell(value: Any) -> str:
 def table(name: str, results: Sequence[ModeResult], *, markdown: bool = False) -> str:
     columns = [
         (label, key)
-        for label, key in _COLUMNS
+        for label, key in _columns(results)
         if any(figures(result).get(key) is not None for result in results)
     ]
     header = ["mode", *(label for label, _ in columns)]

@@ -52,6 +52,7 @@ def judge(question: Question, answer: Answer, by_document: bool, depth: int) -> 
         question_id=question.id,
         answerable=question.answerable,
         abstained=not answer.answerable,
+        category=question.category,
         took_ms=answer.took_ms,
     )
     if by_document:

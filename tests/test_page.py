@@ -272,6 +272,44 @@ def test_hostile_article_content_is_shown_as_inert_text(page: Page, server: Runn
         )
 
 
+def test_an_article_without_source_date_or_link_shows_no_empty_fields(
+    page: Page, server: RunningServer
+) -> None:
+    # As the seed articles are: a title and a text, nothing else the text supports.
+    bare = {
+        "doc_id": "bare-1",
+        "title": "Lighthouse keeper retires",
+        "text": "The last keeper of the Skarholm lighthouse retired on Friday after 41 years.",
+    }
+    created = httpx.post(
+        f"{server.base_url}/documents",
+        json=bare,
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        timeout=60,
+    )
+    assert created.status_code in (200, 201), created.text
+    try:
+        ask(page, "How long did the Skarholm lighthouse keeper work?")
+        card = page.locator(".card").first
+        expect(card.locator(".title")).to_contain_text("Lighthouse keeper retires")
+        expect(card.locator("a.original-link")).to_have_count(0)
+        shown = card.inner_text()
+        assert "null" not in shown and "undefined" not in shown, shown
+        assert " · ·" not in shown and not shown.strip().endswith("·"), shown
+        card.locator("a.read-link").click()
+        expect(page.locator("mark#cited")).to_be_visible()
+        article = page.locator("#article").inner_text()
+        assert "null" not in article and "undefined" not in article, article
+        expect(page.locator("#article .byline")).to_have_count(0)
+        expect(page.locator("#article .links")).to_have_count(0)
+    finally:
+        httpx.delete(
+            f"{server.base_url}/documents/bare-1",
+            headers={"Authorization": f"Bearer {TOKEN}"},
+            timeout=60,
+        )
+
+
 def test_the_pages_are_sent_with_a_strict_content_security_policy(server: RunningServer) -> None:
     for path in ("/", "/read?doc=x"):
         response = httpx.get(server.base_url + path, timeout=30)

@@ -72,7 +72,8 @@
   const byline = [documentBody.source, qa.formatDate(documentBody.published)]
     .filter(Boolean).join(" · ");
   document.title = `${documentBody.title || "Article"} · passage-qa`;
-  article.replaceChildren(
+  // replaceChildren would write a missing byline or link out as the text "null".
+  article.replaceChildren(...[
     el("h1", { class: "article-title" }, documentBody.title || "Untitled article"),
     byline ? el("p", { class: "byline" }, byline) : null,
     original
@@ -80,7 +81,7 @@
           target: "_blank", rel: "noopener noreferrer" }, "Original article ↗"))
       : null,
     body,
-  );
+  ].filter(Boolean));
   article.setAttribute("aria-busy", "false");
   const cited = document.getElementById("cited");
   if (cited) {

@@ -20,7 +20,6 @@ read in context (``make eval``), against dense alone 0.679 and BM25 alone 0.840.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -29,12 +28,10 @@ import numpy as np
 
 from index import LocalIndex, PassageRow, SearchFilters, SearchResult
 from qa.encoder import Encoder
-from qa.highlight import STOPWORDS, SentenceScores, score_sentences
+from qa.highlight import STOPWORDS, SentenceScores, question_words, score_sentences
 
 Mode = Literal["dense", "lexical", "hybrid"]
 MODES: tuple[Mode, ...] = ("dense", "lexical", "hybrid")
-
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -79,7 +76,7 @@ class Retrieved:
 
 def lexical_terms(question: str) -> list[str]:
     """The question's words for BM25: content words, or every word if all are stop words."""
-    words = list(dict.fromkeys(_WORD.findall(question.casefold())))
+    words = list(dict.fromkeys(question_words(question)))
     content = [word for word in words if word not in STOPWORDS]
     return content or words
 

@@ -35,10 +35,18 @@ def test_names_no_passage_holds_are_found(service: QAService) -> None:
     assert unknown_names("Lindqvist said what? What did I say?", service.index) == []
 
 
+def test_another_spelling_in_the_passages_found_is_the_same_name(service: QAService) -> None:
+    passages = ["Kiev and its Western allies met the Zelenskiy delegation in Geneva."]
+    question = "Did Kyiv and the West meet Zelensky and Lindqvist?"
+    assert unknown_names(question, service.index, passages) == ["Lindqvist"]
+
+
 def test_coverage_counts_content_words_lightly_stemmed() -> None:
     assert coverage("what will the barriers cost?", "The barrier will cost a lot.") == 1.0
     assert coverage("who pays for the barrier?", "The barrier will cost a lot.") == 0.5
     assert coverage("what is it?", "Anything.") == 1.0
+    # "How long" asks for a time: "long" is not a word the answer must hold.
+    assert coverage("how long will the work take?", "The work will take four years.") == 1.0
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from difflib import SequenceMatcher
 
 from index import LocalIndex
-from qa.highlight import STOPWORDS, content_terms, question_terms
+from qa.highlight import STOPWORDS, question_terms, terms_of_passage
 from qa.retrieval import Retrieved
 
 # Similarity asked beyond the threshold when the question names what no passage holds in
@@ -51,7 +51,9 @@ def is_answerable(question: str, retrieved: Retrieved, index: LocalIndex, thresh
     margin = retrieved.confidence - threshold
     if margin < 0:
         return False
-    if max(coverage(question, r.passage.text) for r in retrieved.results) < LOW_COVERAGE:
+    if max(coverage(question, terms_of_passage(r.passage)) for r in retrieved.results) < (
+        LOW_COVERAGE
+    ):
         margin -= LOW_COVERAGE_MARGIN
     if margin >= UNKNOWN_NAME_MARGIN:
         return True
@@ -61,12 +63,12 @@ def is_answerable(question: str, retrieved: Retrieved, index: LocalIndex, thresh
     )
 
 
-def coverage(question: str, passage_text: str) -> float:
-    """The share of the question's content words (lightly stemmed) the passage holds."""
+def coverage(question: str, passage_terms: frozenset[str]) -> float:
+    """The share of the question's content terms (lightly stemmed) among a passage's."""
     wanted = set(question_terms(question))
     if not wanted:
         return 1.0
-    return len(wanted & set(content_terms(passage_text))) / len(wanted)
+    return len(wanted & passage_terms) / len(wanted)
 
 
 def unknown_names(question: str, index: LocalIndex, passages: Sequence[str] = ()) -> list[str]:

@@ -61,6 +61,17 @@ def terms_of_sentence(sentence: str) -> frozenset[str]:
     return frozenset(content_terms(sentence))
 
 
+def sentence_spans_of(passage: PassageRow) -> list[Span]:
+    """The passage's sentences: as stored, else split now, else the whole text as one."""
+    return list(passage.sentence_spans) or split_sentences(passage.text) or [(0, len(passage.text))]
+
+
+def terms_of_passage(passage: PassageRow) -> frozenset[str]:
+    """The content terms of a passage, from its sentences' (remembered) terms."""
+    text = passage.text
+    return frozenset().union(*(terms_of_sentence(text[a:b]) for a, b in sentence_spans_of(passage)))
+
+
 def content_terms(text: str) -> list[str]:
     return [stem(word) for word in _WORD.findall(text.casefold()) if word not in STOPWORDS]
 
@@ -124,10 +135,7 @@ def score_sentences(
     """Every sentence of every passage scored against the question: cosine similarity of its
     stored vector plus ``LEXICAL_WEIGHT`` times its word overlap, scaled so the best
     overlap among all these passages is 1. Without stored vectors, overlap alone counts."""
-    sentence_spans = [
-        list(passage.sentence_spans) or split_sentences(passage.text) or [(0, len(passage.text))]
-        for passage in passages
-    ]
+    sentence_spans = [sentence_spans_of(passage) for passage in passages]
     lexical = _lexical_scores(question, [p.text for p in passages], sentence_spans)
     top = max((max(overlap) for overlap in lexical), default=0.0)
     query = query_vector.astype(np.float32)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -56,6 +57,18 @@ def page(browser: Browser, server: RunningServer) -> Iterator[Page]:
     yield opened
     context.close()
     assert errors == [], f"script errors on the page: {errors}"
+
+
+@contextmanager
+def posted(server: RunningServer, document: dict) -> Iterator[None]:
+    """The document stored for the length of the block, then deleted."""
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    created = httpx.post(f"{server.base_url}/documents", json=document, headers=auth, timeout=60)
+    assert created.status_code in (200, 201), created.text
+    try:
+        yield
+    finally:
+        httpx.delete(f"{server.base_url}/documents/{document['doc_id']}", headers=auth, timeout=60)
 
 
 def ask(page: Page, question: str) -> None:
@@ -241,14 +254,7 @@ def test_hostile_article_content_is_shown_as_inert_text(page: Page, server: Runn
         "<script>window.__pwned = 'text'</script> "
         "<img src=x onerror=\"window.__pwned = 'img'\"> was written in the report.",
     }
-    created = httpx.post(
-        f"{server.base_url}/documents",
-        json=hostile,
-        headers={"Authorization": f"Bearer {TOKEN}"},
-        timeout=60,
-    )
-    assert created.status_code in (200, 201), created.text
-    try:
+    with posted(server, hostile):
         ask(page, "How many quokkas did the census count?")
         card = page.locator(".card").first
         expect(card.locator(".title")).to_contain_text("<script>window.__pwned = 'title'</script>")
@@ -264,12 +270,6 @@ def test_hostile_article_content_is_shown_as_inert_text(page: Page, server: Runn
         assert page.locator("#article img, #article script").count() == 0
         assert page.locator("a[href^='javascript:']").count() == 0
         assert page.evaluate("window.__pwned") is None
-    finally:
-        httpx.delete(
-            f"{server.base_url}/documents/hostile-1",
-            headers={"Authorization": f"Bearer {TOKEN}"},
-            timeout=60,
-        )
 
 
 def test_an_article_without_source_date_or_link_shows_no_empty_fields(
@@ -281,14 +281,7 @@ def test_an_article_without_source_date_or_link_shows_no_empty_fields(
         "title": "Lighthouse keeper retires",
         "text": "The last keeper of the Skarholm lighthouse retired on Friday after 41 years.",
     }
-    created = httpx.post(
-        f"{server.base_url}/documents",
-        json=bare,
-        headers={"Authorization": f"Bearer {TOKEN}"},
-        timeout=60,
-    )
-    assert created.status_code in (200, 201), created.text
-    try:
+    with posted(server, bare):
         ask(page, "How long did the Skarholm lighthouse keeper work?")
         card = page.locator(".card").first
         expect(card.locator(".title")).to_contain_text("Lighthouse keeper retires")
@@ -302,12 +295,6 @@ def test_an_article_without_source_date_or_link_shows_no_empty_fields(
         assert "null" not in article and "undefined" not in article, article
         expect(page.locator("#article .byline")).to_have_count(0)
         expect(page.locator("#article .links")).to_have_count(0)
-    finally:
-        httpx.delete(
-            f"{server.base_url}/documents/bare-1",
-            headers={"Authorization": f"Bearer {TOKEN}"},
-            timeout=60,
-        )
 
 
 def test_the_pages_are_sent_with_a_strict_content_security_policy(server: RunningServer) -> None:

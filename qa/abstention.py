@@ -1,7 +1,7 @@
 """Abstaining: whether the passages found answer the question, or only share its topic.
 
-A question is answerable when the best sentence among the passages returned is similar
-enough to it (``answerable_threshold``, cosine). Off-topic questions fall below that. A
+A question is answerable when the best sentence among the leading passages is similar
+enough to it (``answerable_threshold``, cosine; ``Retrieved.confidence``). Off-topic questions fall below that. A
 question about the same story that the articles do not answer ("what did Lavrov say about
 the plan?") often does not: its sentence cosine sits among the answerable ones. Two signs
 that such a match is only topical, each of which asks for more similarity before answering:
@@ -51,9 +51,8 @@ def is_answerable(question: str, retrieved: Retrieved, index: LocalIndex, thresh
     margin = retrieved.confidence - threshold
     if margin < 0:
         return False
-    if max(coverage(question, terms_of_passage(r.passage)) for r in retrieved.results) < (
-        LOW_COVERAGE
-    ):
+    best_coverage = max(coverage(question, terms_of_passage(r.passage)) for r in retrieved.results)
+    if best_coverage < LOW_COVERAGE:
         margin -= LOW_COVERAGE_MARGIN
     if margin >= UNKNOWN_NAME_MARGIN:
         return True

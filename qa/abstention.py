@@ -1,10 +1,11 @@
 """Abstaining: whether the passages found answer the question, or only share its topic.
 
 A question is answerable when the best sentence among the leading passages is similar
-enough to it (``answerable_threshold``, cosine; ``Retrieved.confidence``). Off-topic questions fall below that. A
-question about the same story that the articles do not answer ("what did Lavrov say about
-the plan?") often does not: its sentence cosine sits among the answerable ones. Two signs
-that such a match is only topical, each of which asks for more similarity before answering:
+enough to it (``answerable_threshold``, cosine; ``Retrieved.confidence``). Off-topic
+questions fall below that. A question about the same story that the articles do not
+answer ("what did Lavrov say about the plan?") often does not: its sentence cosine sits
+among the answerable ones. Two signs that such a match is only topical each ask for more
+similarity before answering:
 
 - the question names something (a capitalised word) that no passage in the index holds,
   nor any passage returned in another spelling;

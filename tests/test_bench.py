@@ -4,28 +4,19 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 
 from eval.sets import load_set
 from tests.conftest import FIXTURE_ARTICLES, ROOT
-from tests.servers import environment_without_settings
+from tests.servers import run_cli
 
 SQUAD_TINY = ROOT / "tests" / "fixtures" / "sets" / "squad-tiny.json"
 
 
 def qa(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "qa.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=environment_without_settings(),
-        cwd=ROOT,
-        check=False,
-    )
+    return run_cli(*args, cwd=ROOT, timeout=600)
 
 
 def test_qa_bench_measures_the_server_beside_the_plain_recipe(tmp_path: Path) -> None:

@@ -194,30 +194,16 @@ def test_every_mode_answers_the_fixture_set_and_hybrid_holds_up(fixture_service)
 
 
 def test_qa_eval_ingests_a_squad_file_into_a_temporary_index_and_reports(tmp_path: Path) -> None:
-    import subprocess
-    import sys
+    from tests.servers import run_cli
 
-    from tests.servers import environment_without_settings
-
-    env = environment_without_settings()
     report, markdown = tmp_path / "report.json", tmp_path / "report.md"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "qa.cli",
-            "eval",
-            str(SETS / "squad-tiny.json"),
-            "--json",
-            str(report),
-            "--markdown",
-            str(markdown),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-        check=False,
+    result = run_cli(
+        "eval",
+        str(SETS / "squad-tiny.json"),
+        "--json",
+        str(report),
+        "--markdown",
+        str(markdown),
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr

@@ -6,7 +6,6 @@ import json
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from qa.loaders import load_paths
 from qa.service import QAService
 from qa.settings import Settings
 from tests.conftest import FIXTURE_ARTICLES
-from tests.servers import environment_without_settings
+from tests.servers import cli_command, environment_without_settings, run_cli
 
 
 @pytest.fixture
@@ -31,15 +30,7 @@ def service(settings: Settings, encoder: Encoder) -> QAService:
 
 
 def qa_command(*args: str, index: Path) -> subprocess.CompletedProcess[str]:
-    env = environment_without_settings()
-    return subprocess.run(
-        [sys.executable, "-m", "qa.cli", *args, "--index", str(index)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-        check=False,
-    )
+    return run_cli(*args, "--index", str(index))
 
 
 def test_ingest_stores_exact_passages_and_is_idempotent(service: QAService) -> None:
@@ -159,7 +150,7 @@ def test_an_interrupted_ingest_leaves_a_loadable_index(tmp_path: Path) -> None:
     index = tmp_path / "index"
     env = environment_without_settings()
     process = subprocess.Popen(
-        [sys.executable, "-m", "qa.cli", "ingest", str(articles), "--index", str(index)],
+        cli_command("ingest", str(articles), "--index", str(index)),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

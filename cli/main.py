@@ -1,4 +1,9 @@
-"""The ``qa`` command: ingest articles, ask questions, serve the HTTP API."""
+"""The ``qa`` command: ingest articles, ask questions, serve the HTTP API, measure.
+
+Commands print a progress bar and a summary; library logs only with ``-v``. The HTTP
+service and the evaluation are imported inside the commands that use them, so that
+``qa ask`` does not load a web framework.
+"""
 
 from __future__ import annotations
 
@@ -12,18 +17,18 @@ from pathlib import Path
 from qa.answers import Answer
 from qa.settings import Settings, get_settings
 
-log = logging.getLogger("qa")
-
 # The public half of the SQuAD v1.1 dev set, where the project's shared data lives.
 SQUAD_PUBLIC = Path("../shared/data/squad-v1.1-dev-public/dev-v1.1-even-articles.json")
+
+
+# The project's own loggers: a server reports to them what an operator wants to read.
+PROJECT_LOGGERS = ("qa", "api", "index", "eval", "cli")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    _configure_logging(verbose=args.verbose, serving=args.command is _serve)
     settings = get_settings()
     if getattr(args, "index", None) is not None:
         settings = settings.model_copy(update={"index_dir": args.index})
@@ -35,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as error:
         from index import StorageError
-        from qa.encoder import EncoderError
+        from qa.model_source import EncoderError
 
         if isinstance(error, StorageError | EncoderError):
             print(f"error: {error}", file=sys.stderr)
@@ -43,9 +48,24 @@ def main(argv: list[str] | None = None) -> int:
         raise
 
 
+def _configure_logging(*, verbose: bool, serving: bool) -> None:
+    """Warnings only, but for ``-v`` (every library's logs too) and for a server, whose
+    own logs say when it is ready and what it ingested."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if serving:
+        for name in PROJECT_LOGGERS:
+            logging.getLogger(name).setLevel(logging.INFO)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="qa", description="Answer questions about news articles with quoted passages."
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="show the libraries' logs as well"
     )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 

@@ -39,7 +39,7 @@ from api.schemas import (
 )
 from index import SearchFilters
 from qa.answers import passage_id
-from qa.documents import DOC_ID_PATTERN, DocumentError, document_from_fields
+from qa.documents import DocumentError, document_from_fields, is_valid_doc_id
 from qa.service import QAService
 from qa.settings import Settings, get_settings
 
@@ -218,7 +218,11 @@ def create_app(
         )
 
     @app.get(
-        "/documents/{doc_id}", response_model=DocumentOut, responses=_ERRORS, tags=["documents"]
+        # ":path": a percent-encoded "/" in an id arrives decoded, as part of the path.
+        "/documents/{doc_id:path}",
+        response_model=DocumentOut,
+        responses=_ERRORS,
+        tags=["documents"],
     )
     def get_document(doc_id: str, service: Service) -> DocumentOut:
         """A document with its full text and the spans of its passages."""
@@ -258,7 +262,7 @@ def create_app(
         return WriteResult(doc_id=document.doc_id, status=status, passages=passages)
 
     @app.delete(
-        "/documents/{doc_id}",
+        "/documents/{doc_id:path}",
         response_model=WriteResult,
         responses=_ERRORS,
         tags=["documents"],
@@ -266,7 +270,7 @@ def create_app(
     )
     def delete_document(doc_id: str, service: Service) -> WriteResult:
         """Remove a document and its passages."""
-        if not DOC_ID_PATTERN.match(doc_id) or not service.delete_document(doc_id):
+        if not is_valid_doc_id(doc_id) or not service.delete_document(doc_id):
             raise HTTPException(404, f"no document with doc_id {doc_id!r}")
         return WriteResult(doc_id=doc_id, status="deleted", passages=0)
 

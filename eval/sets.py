@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from qa.documents import DOC_ID_PATTERN, Document
+from qa.documents import Document, is_valid_doc_id
 from qa.sentences import split_sentences
 
 SetKind = Literal["jsonl", "squad", "beir"]
@@ -166,7 +166,7 @@ def load_beir(path: Path) -> QuestionSet:
 
 def safe_doc_id(raw: str) -> str:
     """raw when it is a valid doc_id, else a readable valid one with a short hash."""
-    if DOC_ID_PATTERN.match(raw):
+    if is_valid_doc_id(raw):
         return raw
     cleaned = re.sub(r"[^A-Za-z0-9._:-]+", "-", raw).strip("-._:")[:100] or "doc"
     digest = hashlib.sha256(raw.encode("utf-8")).hexdigest()[:8]

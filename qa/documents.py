@@ -5,15 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from index import DocumentRow
 
-# Ids travel in URLs (/documents/{doc_id}), so they stay within URL-safe characters.
-DOC_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+# Ids come from other systems (Victoria_(Australia), a URL): any text but control
+# characters, percent-encoded wherever a URL carries one.
+MAX_DOC_ID_CHARS = 256
 MAX_TITLE_CHARS = 500
 MAX_FIELD_CHARS = 2000
 
@@ -71,6 +72,14 @@ def derive_doc_id(title: str, text: str) -> str:
     return f"doc-{digest[:16]}"
 
 
+def is_valid_doc_id(doc_id: str) -> bool:
+    """1 to MAX_DOC_ID_CHARS characters, none a control character or a lone surrogate
+    (which no encoding can store)."""
+    return 0 < len(doc_id) <= MAX_DOC_ID_CHARS and not any(
+        unicodedata.category(char) in ("Cc", "Cs") for char in doc_id
+    )
+
+
 def normalise_published(value: object) -> str:
     """An ISO date (``2024-05-01``) or date-time, as given; empty when absent."""
     if value is None or value == "":
@@ -119,10 +128,10 @@ def document_from_fields(fields: Mapping[str, Any]) -> Document:
     doc_id = fields.get("doc_id")
     if doc_id is None or doc_id == "":
         doc_id = derive_doc_id(title, text)
-    elif not isinstance(doc_id, str) or not DOC_ID_PATTERN.match(doc_id):
+    elif not isinstance(doc_id, str) or not is_valid_doc_id(doc_id):
         raise DocumentError(
-            f"doc_id {doc_id!r} must be 1-128 characters of letters, digits, '.', '_', ':' "
-            "or '-', starting with a letter or digit"
+            f"doc_id {doc_id!r} must be 1-{MAX_DOC_ID_CHARS} characters, none of them a "
+            "control character"
         )
     published = normalise_published(fields.get("published", fields.get("published_at")))
     metadata = {key: value for key, value in fields.items() if key not in _KNOWN_FIELDS}

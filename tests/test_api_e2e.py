@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import time
+import urllib.parse
 from pathlib import Path
 
 import httpx
@@ -151,6 +152,26 @@ def test_filters_restrict_answers_to_a_source(server: RunningServer) -> None:
     assert sources == {"Fixture Gazette"}
 
 
+@pytest.mark.parametrize(
+    "doc_id", ["Victoria_(Australia)", "https://example.org/a b?c=1&d=2#e", "50% off", "Kyïv/2024"]
+)
+def test_ids_from_other_systems_travel_percent_encoded(server: RunningServer, doc_id: str) -> None:
+    quoted = urllib.parse.quote(doc_id, safe="")
+    with server.client() as client:
+        created = client.post(
+            "/documents",
+            json={"doc_id": doc_id, "title": "Ids", "text": "An article with a foreign id."},
+            headers=server.auth(),
+        )
+        assert created.status_code == 201, created.text
+        assert created.json()["doc_id"] == doc_id
+        assert client.get(f"/documents/{quoted}").json()["doc_id"] == doc_id
+        listed = client.get("/documents", params={"limit": 1000}).json()["documents"]
+        assert doc_id in [document["doc_id"] for document in listed]
+        assert client.delete(f"/documents/{quoted}", headers=server.auth()).status_code == 200
+        assert client.get(f"/documents/{quoted}").status_code == 404
+
+
 def test_operations_endpoints(server: RunningServer) -> None:
     with server.client() as client:
         assert client.get("/healthz").json() == {"status": "ok"}
@@ -232,7 +253,7 @@ BAD_REQUESTS = [
         "document bad id",
         "POST",
         "/documents",
-        {"json": {"doc_id": "a b", "text": "x"}, "headers": {"Authorization": f"Bearer {TOKEN}"}},
+        {"json": {"doc_id": "ab\n", "text": "x"}, "headers": {"Authorization": f"Bearer {TOKEN}"}},
         422,
         "doc_id",
     ),

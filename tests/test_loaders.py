@@ -92,8 +92,10 @@ def test_unreadable_files_are_reported_and_skipped(tmp_path: Path) -> None:
     [
         ({"title": "t"}, "text"),
         ({"title": "t", "text": "   "}, "text"),
-        ({"title": "t", "text": "x", "doc_id": "has space"}, "doc_id"),
-        ({"title": "t", "text": "x", "doc_id": "a/b"}, "doc_id"),
+        ({"title": "t", "text": "x", "doc_id": "abc\n"}, "doc_id"),
+        ({"title": "t", "text": "x", "doc_id": "a\x00b"}, "doc_id"),
+        ({"title": "t", "text": "x", "doc_id": "war \ud800"}, "doc_id"),
+        ({"title": "t", "text": "x", "doc_id": "x" * 257}, "doc_id"),
         ({"title": "t", "text": "x", "published": "14 March"}, "published"),
         ({"title": 5, "text": "x"}, "title"),
         ({"title": "t" * 501, "text": "x"}, "title"),

@@ -180,8 +180,8 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
-    from index.local import index_exists
     from qa.service import QAService
+    from qa.storage import has_index
 
     question = args.question.strip()
     if not question:
@@ -196,7 +196,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     if not 1 <= k <= settings.max_k:
         print(f"error: --k must be between 1 and {settings.max_k}", file=sys.stderr)
         return 2
-    if not index_exists(settings.index_dir):
+    if not has_index(settings):
         print(f"error: no index at {settings.index_dir}; run `qa ingest` first", file=sys.stderr)
         return 2
     service = QAService.open(settings)
@@ -327,7 +327,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from api.app import create_app
-    from index.local import stored_model
+    from qa.storage import refuse_another_model
 
     updates: dict[str, object] = {}
     if args.host is not None:
@@ -337,15 +337,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.seed is not None:
         updates["seeds_dir"] = args.seed
     settings = settings.model_copy(update=updates)
-    # Fail before serving when the index on disk belongs to another model.
-    built_with = stored_model(settings.index_dir)
-    if built_with is not None and built_with[0] != settings.index_model:
-        print(
-            f"error: the index at {settings.index_dir} was built with the model {built_with[0]!r}, "
-            f"but the settings give {settings.index_model!r} (QA_MODEL, QA_EMBED_TITLE)",
-            file=sys.stderr,
-        )
-        return 2
+    # Fail before serving when the index on disk belongs to another model (StorageError).
+    refuse_another_model(settings)
     app = create_app(settings, seed_if_empty=True)
     # httptools and uvloop (C parsers and event loop) cost a fraction of the pure-Python
     # defaults per request; the access log is off unless asked for (QA_ACCESS_LOG).

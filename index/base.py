@@ -36,22 +36,68 @@ class SearchResult:
 
 
 class PassageIndex(Protocol):
-    model: str
-    dimension: int
+    """What the domain needs of a storage engine: dense and lexical search returning keys,
+    reading the candidates and citing them, writing and deleting documents, counts.
+
+    A passage is known by an integer ``key`` shared by its vector and its row. Searches
+    return (key, score) pairs best first, so that an engine reads rows only for the few
+    candidates that are scored further.
+    """
+
+    def search_dense(
+        self, vector: np.ndarray, k: int, filters: SearchFilters | None = None
+    ) -> list[tuple[int, float]]:
+        """(key, cosine similarity) of the k passages nearest a unit vector."""
+
+    def search_lexical(
+        self,
+        terms: Sequence[str],
+        k: int,
+        *,
+        title_weight: float = 1.0,
+        filters: SearchFilters | None = None,
+        term_cap: int | None = None,
+    ) -> list[tuple[int, float]]:
+        """(key, BM25 score) of the k passages best matching any term; terms found in more
+        than ``term_cap`` passages left out."""
+
+    def passages_holding(self, words: Sequence[str], limit: int = 1) -> list[int]:
+        """How many passages hold each word, as the lexical search splits it."""
+
+    def passage_vectors(self, keys: Sequence[int]) -> dict[int, np.ndarray]:
+        """The unit vector of each passage found."""
+
+    def passages(self, keys: Sequence[int]) -> dict[int, PassageRow]:
+        """The passages found, with their sentences' spans and vectors."""
+
+    def cite(self, scored: Sequence[tuple[PassageRow, float]]) -> list[SearchResult]:
+        """Results with their documents' citation fields, in the given order; a passage
+        whose document is gone is left out."""
 
     def add_document(
         self, document: DocumentRow, passages: Sequence[PassageRow], vectors: np.ndarray
     ) -> None:
-        """Store a document with its passages and their vectors, replacing one of the same id."""
+        """Store a document with its passages and their vectors, replacing one of the same
+        id; durable when this returns."""
 
     def delete_document(self, doc_id: str) -> bool:
         """Remove a document and its passages; False when there was none."""
 
-    def search(
-        self, vector: np.ndarray, k: int, filters: SearchFilters | None = None
-    ) -> list[SearchResult]:
-        """The k passages whose vectors have the highest inner product with ``vector``."""
+    def get_document(self, doc_id: str) -> DocumentRow | None: ...
+
+    def content_hash(self, doc_id: str) -> str | None:
+        """The stored document's content hash, to skip an unchanged one at ingest."""
+
+    def passages_of(self, doc_id: str) -> list[PassageRow]: ...
+
+    def list_documents(self, limit: int, offset: int) -> list[tuple[DocumentRow, int]]:
+        """A page of documents by id, each with its number of passages."""
 
     def count_documents(self) -> int: ...
 
     def count_passages(self) -> int: ...
+
+    def flush(self) -> None:
+        """Write what is kept in memory only (derived structures), after a batch of writes."""
+
+    def close(self) -> None: ...

@@ -222,9 +222,9 @@ class LocalIndex:
     def search(
         self, vector: np.ndarray, k: int, filters: SearchFilters | None = None
     ) -> list[SearchResult]:
-        return self.results(self.search_keys(vector, k, filters))
+        return self.results(self.search_dense(vector, k, filters))
 
-    def search_keys(
+    def search_dense(
         self, vector: np.ndarray, k: int, filters: SearchFilters | None = None
     ) -> list[tuple[int, float]]:
         """(key, cosine) of the k nearest passages, best first, without loading them."""

@@ -24,7 +24,7 @@ import unicodedata
 from collections.abc import Sequence
 from difflib import SequenceMatcher
 
-from index import LocalIndex
+from index import PassageIndex
 from qa.highlight import STOPWORDS, question_terms, terms_of_passage
 from qa.retrieval import Retrieved
 
@@ -46,7 +46,9 @@ MIN_STEM_CHARS = 4
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def is_answerable(question: str, retrieved: Retrieved, index: LocalIndex, threshold: float) -> bool:
+def is_answerable(
+    question: str, retrieved: Retrieved, index: PassageIndex, threshold: float
+) -> bool:
     if not retrieved.results:
         return False
     margin = retrieved.confidence - threshold
@@ -71,7 +73,7 @@ def coverage(question: str, passage_terms: frozenset[str]) -> float:
     return len(wanted & passage_terms) / len(wanted)
 
 
-def unknown_names(question: str, index: LocalIndex, passages: Sequence[str] = ()) -> list[str]:
+def unknown_names(question: str, index: PassageIndex, passages: Sequence[str] = ()) -> list[str]:
     """Capitalised words of the question, past its first word, that no passage holds,
     spelled otherwise or not (Kyiv for Kiev) in the passages given."""
     names = [

@@ -17,7 +17,7 @@ from typing import Literal
 import numpy as np
 from tqdm import tqdm
 
-from index import LocalIndex, PassageRow
+from index import PassageIndex, PassageRow
 from qa.documents import Document
 from qa.encoder import Encoder, encode_spans_alone
 from qa.sentences import split_sentences
@@ -132,7 +132,7 @@ class Passager:
 def ingest_documents(
     documents: Iterable[Document],
     *,
-    index: LocalIndex,
+    index: PassageIndex,
     passager: Passager,
     batch_size: int,
     show_progress: bool = False,

@@ -26,7 +26,7 @@ from typing import Literal
 
 import numpy as np
 
-from index import LocalIndex, PassageRow, SearchFilters, SearchResult
+from index import PassageIndex, PassageRow, SearchFilters, SearchResult
 from qa.encoder import Encoder
 from qa.highlight import STOPWORDS, SentenceScores, question_words, score_sentences
 
@@ -118,7 +118,7 @@ def without_overlaps(best_first: Sequence[PassageRow], k: int) -> list[int]:
 
 
 class Retriever:
-    def __init__(self, encoder: Encoder, index: LocalIndex, settings: RetrievalSettings) -> None:
+    def __init__(self, encoder: Encoder, index: PassageIndex, settings: RetrievalSettings) -> None:
         self.encoder = encoder
         self.index = index
         self.settings = settings
@@ -136,7 +136,9 @@ class Retriever:
         # The verdict on answerability looks at the same leading passages whatever k is.
         wanted = max(k, CONFIDENCE_DEPTH)
         if mode == "dense":
-            results = self.index.search(vector, spare_for_overlaps(wanted), filters)
+            results = self._read(
+                self.index.search_dense(vector, spare_for_overlaps(wanted), filters)
+            )
             results = [results[i] for i in without_overlaps([r.passage for r in results], wanted)]
             cosines = [result.score for result in results]
             return self._with_sentences(question, vector, results, cosines, k)
@@ -149,10 +151,13 @@ class Retriever:
                 filters=filters,
                 term_cap=self.settings.lexical_term_cap,
             )
-            results = self.index.results(scored)
+            results = self._read(scored)
             results = [results[i] for i in without_overlaps([r.passage for r in results], wanted)]
-            by_key = self._cosines(vector, [result.passage.key for result in results])
-            cosines = [by_key.get(result.passage.key, 0.0) for result in results]
+            stored = self.index.passage_vectors([result.passage.key for result in results])
+            cosines = [
+                float(stored[r.passage.key] @ vector) if r.passage.key in stored else 0.0
+                for r in results
+            ]
             return self._with_sentences(question, vector, results, cosines, k)
         return self._hybrid(question, vector, terms, k, filters)
 
@@ -178,7 +183,7 @@ class Retriever:
     ) -> Retrieved:
         wanted = max(k, CONFIDENCE_DEPTH)
         candidates_wanted = max(k, self.settings.candidates)
-        candidates = {key for key, _ in self.index.search_keys(vector, candidates_wanted, filters)}
+        candidates = {key for key, _ in self.index.search_dense(vector, candidates_wanted, filters)}
         bm25 = dict(
             self.index.search_lexical(
                 terms,
@@ -240,7 +245,8 @@ class Retriever:
         order = [i for i in order if reranked[i].key in cited]
         return Retrieved(results, [sentences[i] for i in order], vector, confidence)
 
-    def _cosines(self, vector: np.ndarray, keys: list[int]) -> dict[int, float]:
-        return {
-            key: float(stored @ vector) for key, (stored, _) in self.index.vectors_of(keys).items()
-        }
+    def _read(self, scored: list[tuple[int, float]]) -> list[SearchResult]:
+        """The passages and citations of (key, score) pairs, in order; a passage deleted
+        meanwhile drops out."""
+        passages = self.index.passages([key for key, _ in scored])
+        return self.index.cite([(passages[key], score) for key, score in scored if key in passages])

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index import LocalIndex, PassageRow, SearchFilters
+from index import PassageIndex, PassageRow, SearchFilters
 from qa.abstention import is_answerable
 from qa.answers import Answer, Citation, Hit, passage_id
 from qa.documents import Document
@@ -17,6 +17,7 @@ from qa.encoder import Encoder, load_encoder
 from qa.ingest import IngestSummary, Passager, WriteStatus, ingest_documents
 from qa.retrieval import Mode, RetrievalSettings, Retriever
 from qa.settings import Settings
+from qa.storage import open_index
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ class DocumentListing:
 
 
 class QAService:
-    def __init__(self, settings: Settings, encoder: Encoder, index: LocalIndex) -> None:
+    def __init__(self, settings: Settings, encoder: Encoder, index: PassageIndex) -> None:
         self.settings = settings
         self.encoder = encoder
         self.index = index
@@ -62,9 +63,7 @@ class QAService:
     def open(cls, settings: Settings) -> QAService:
         started = time.perf_counter()
         encoder = load_encoder(settings)
-        index = LocalIndex(
-            settings.index_dir, settings.index_model, encoder.dimension, settings.hnsw_from
-        )
+        index = open_index(settings, encoder.dimension)
         log.info(
             "loaded %s (%d documents, %d passages) in %.1f s",
             settings.index_dir,

@@ -1,0 +1,31 @@
+"""Which index the settings name, opened: the one place that knows the storage engines.
+
+Today the SQLite + FAISS store in ``index_dir`` (``index.LocalIndex``); a second engine is
+another branch here, and nothing else in ``qa`` changes.
+"""
+
+from __future__ import annotations
+
+from index import LocalIndex, ModelMismatchError, PassageIndex
+from index.local import index_exists, stored_model
+from qa.settings import Settings
+
+
+def open_index(settings: Settings, dimension: int) -> PassageIndex:
+    """The index for vectors of this dimension; a new one is created when there is none."""
+    return LocalIndex(settings.index_dir, settings.index_model, dimension, settings.hnsw_from)
+
+
+def has_index(settings: Settings) -> bool:
+    return index_exists(settings.index_dir)
+
+
+def refuse_another_model(settings: Settings) -> None:
+    """Raise ModelMismatchError, before the model is loaded, when the index was built with
+    another model than the settings give."""
+    built_with = stored_model(settings.index_dir)
+    if built_with is not None and built_with[0] != settings.index_model:
+        raise ModelMismatchError(
+            f"the index at {settings.index_dir} was built with the model {built_with[0]!r}, "
+            f"but the settings give {settings.index_model!r} (QA_MODEL, QA_EMBED_TITLE)"
+        )

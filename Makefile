@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck eval bench clean
+.PHONY: install run test lint typecheck eval bench bench-million clean
 
 # Evaluation data: SQuAD v1.1 dev (public half) from the shared data sets.
 SQUAD ?= ../shared/data/squad-v1.1-dev-public/dev-v1.1-even-articles.json
@@ -36,8 +36,8 @@ typecheck: install
 test: lint typecheck
 	$(BIN)/pytest
 
-# Retrieval quality, dense vs lexical vs hybrid, written to $(REPORT). Corpora are ingested
-# once into $(EVAL_DIR) and reused (unchanged documents are skipped).
+# Retrieval quality, dense vs lexical vs hybrid, written to $(REPORT) and docs/benchmarks.md.
+# Corpora are ingested once into $(EVAL_DIR) and reused (unchanged documents are skipped).
 eval: install
 	mkdir -p $(EVAL_DIR)
 	printf '# Retrieval quality\n\n`make eval` on %s, %s.\n\n' "$$(date -u +%Y-%m-%d)" "$$(nproc) cores" > $(REPORT)
@@ -48,20 +48,27 @@ eval: install
 	else echo "eval/sets/seeds.jsonl or the seed articles are missing: seeds set skipped"; fi
 	$(BIN)/qa eval $(SQUAD) --index $(EVAL_DIR)/squad-index --json $(EVAL_DIR)/squad.json \
 	  --markdown $(REPORT)
+	$(BIN)/python -m eval.benchmarks_doc
 	cat $(REPORT)
 
-# Speed and size of the server beside the plain recipe, written to eval/bench.{md,json}.
-# Over the seed articles, or the fixture articles while seeds/ is empty.
+# Speed and size of the server beside the plain recipe, written to eval/bench.json and
+# docs/benchmarks.md; a few minutes, over the seed articles (the fixture articles while
+# seeds/ is empty).
 BENCH_ARTICLES ?= $(if $(wildcard seeds/*.md seeds/*.txt seeds/*.json seeds/*.jsonl),seeds,tests/fixtures/articles)
 BENCH_INDEX ?= data/bench/$(notdir $(BENCH_ARTICLES))-index
-BENCH_SCALE ?= 100000,1000000
-# The whole /ask over a synthetic index this large (built once into data/bench, about 14 GB
-# and 8-12 minutes at a million passages); 0 skips it.
-BENCH_SERVE_SCALE ?= 1000000
+BENCH_QUESTIONS := --questions-from $(SQUAD) --ingest-sample $(SQUAD)
 bench: install
 	$(BIN)/qa ingest $(BENCH_ARTICLES) --index $(BENCH_INDEX)
-	$(BIN)/qa bench --index $(BENCH_INDEX) --questions-from $(SQUAD) --ingest-sample $(SQUAD) \
-	  --scale $(BENCH_SCALE) --serve-scale $(BENCH_SERVE_SCALE)
+	$(BIN)/qa bench --index $(BENCH_INDEX) $(BENCH_QUESTIONS) --scale 100000 --json eval/bench.json
+	$(BIN)/python -m eval.benchmarks_doc
+
+# The same at a million passages, to eval/bench-1m.json: builds a 14 GB synthetic index once
+# into data/bench (8-12 minutes), then takes about 20 minutes.
+bench-million: install
+	$(BIN)/qa ingest $(BENCH_ARTICLES) --index $(BENCH_INDEX)
+	$(BIN)/qa bench --index $(BENCH_INDEX) $(BENCH_QUESTIONS) --scale 100000,1000000 \
+	  --serve-scale 1000000 --json eval/bench-1m.json
+	$(BIN)/python -m eval.benchmarks_doc
 
 clean:
-	rm -rf $(VENV) data test-artifacts .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) *.egg-info build test-artifacts data/encoder .pytest_cache .mypy_cache .ruff_cache

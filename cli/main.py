@@ -141,7 +141,7 @@ def _parser() -> argparse.ArgumentParser:
         help="where the synthetic index is kept between runs",
     )
     bench.add_argument("--json", type=Path, default=Path("eval/bench.json"))
-    bench.add_argument("--markdown", type=Path, default=Path("eval/bench.md"))
+    bench.add_argument("--markdown", type=Path, help="also write the tables to this file")
     bench.set_defaults(command=_bench)
 
     serve = commands.add_parser("serve", help="serve the HTTP API and the chat page")
@@ -317,8 +317,9 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     table = markdown(result)
-    args.markdown.parent.mkdir(parents=True, exist_ok=True)
-    args.markdown.write_text(table, encoding="utf-8")
+    if args.markdown:
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text(table, encoding="utf-8")
     print(table)
     return 0
 

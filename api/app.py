@@ -68,7 +68,7 @@ class ServiceSlot:
 
 async def current_service(request: Request) -> QAService:
     # async, though it does not wait: FastAPI runs a plain function dependency on a worker
-    # thread, a thread hop for every request (about 10 % of the event loop's time under load).
+    # thread, a thread hop for every request.
     slot: ServiceSlot = request.app.state.slot
     return slot.get()
 
@@ -87,8 +87,7 @@ def create_app(
     slot = ServiceSlot()
     metrics = Metrics()
     # Every use of the model runs on one thread, which batches questions that arrive
-    # together (api.model_worker). With torch, questions spread over a pool of threads
-    # were slower (p50 24 ms against 17 ms from one thread, in process on 2 cores).
+    # together (api.model_worker): a pool of threads fought over the cores.
     worker = ModelWorker()
 
     def load() -> None:

@@ -1,4 +1,4 @@
-"""Request and response bodies of the HTTP API (the contract of DESIGN.md)."""
+"""Request and response bodies of the HTTP API: the contract the README documents."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ import textwrap
 from pathlib import Path
 
 from qa.answers import Answer
-from qa.settings import Settings, get_settings
+from qa.settings import MODES, Settings, get_settings
 
 # The public half of the SQuAD v1.1 dev set, where the project's shared data lives.
 SQUAD_PUBLIC = Path("../shared/data/squad-v1.1-dev-public/dev-v1.1-even-articles.json")
@@ -92,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--k", type=int, default=10, help="ranking depth judged (default 10)")
     evaluate.add_argument(
         "--mode",
-        choices=["dense", "lexical", "hybrid", "all"],
+        choices=[*MODES, "all"],
         default="all",
         help="retrieval mode; 'all' runs them side by side (default)",
     )
@@ -244,7 +244,6 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     from eval.report import table, write_json
     from eval.runner import evaluate
     from eval.sets import SetError, load_set
-    from qa.retrieval import MODES
     from qa.service import QAService
 
     try:

@@ -166,7 +166,7 @@ class _PlainRecipe:
         # The stored index maps passage keys to vectors; the recipe needs only the vectors.
         self.flat.add(faiss.downcast_index(stored.index).reconstruct_n(0, stored.ntotal))
         self.start_seconds = time.perf_counter() - started
-        faiss.omp_set_num_threads(1)  # as the DESIGN notes advise for single queries
+        faiss.omp_set_num_threads(1)  # single queries: FAISS's idle threads slow the encoder
 
     def ask(self, question: str) -> float:
         """Encode and search one question (k=5); the time taken in ms."""

@@ -11,8 +11,8 @@ from eval.matching import evidence_found, normalise
 from eval.metrics import Metrics, Outcome, summarise
 from eval.sets import Question, QuestionSet
 from qa.answers import Answer
-from qa.retrieval import Mode
 from qa.service import QAService
+from qa.settings import Mode
 
 # BEIR ranks documents: ask for more passages than the depth, since several passages of
 # one document collapse into one ranked document.

@@ -1,14 +1,10 @@
 """The vector index: a FAISS index over passage vectors, keyed by passage key.
 
 Flat (exact) while the index is small; HNSW (approximate, a graph) from ``hnsw_from``
-passages on, chosen when the index is built from the store. Measured on synthetic vectors
-(``qa bench --scale``, one thread, k=10): at 100,000 passages flat search takes 6-8 ms and
-HNSW well under 1 ms (recall@10 1.0). At 1,000,000 flat takes 56-65 ms. There the graph's
-build beam decides what a search costs: built with efConstruction 80 (about 140 s on 2
-cores), recall@10 was 0.935 / 0.976 / 0.981 at efSearch 128 / 512 / 1024 (0.3 / 0.9 / 1.9
-ms); built with 200 (about 250 s), 0.9945 at efSearch 256 (0.7 ms) and 0.999 at 1024. The
-graph takes 1.7 GB either way. HNSW cannot delete, so deleted keys are filtered out of its
-searches until the next rebuild.
+passages on, chosen when the index is built from the store. At a million passages the
+graph's build beam decides what a search costs: a wider one costs a longer build and
+buys high recall at a narrow search beam (docs/benchmarks.md). HNSW cannot delete, so
+deleted keys are filtered out of its searches until the next rebuild.
 """
 
 from __future__ import annotations
@@ -27,7 +23,7 @@ from index.manifest import write_atomically
 # HNSW: links a node, the beam while building and while searching.
 HNSW_LINKS = 32
 HNSW_EF_CONSTRUCTION = 200
-# The beam that keeps recall@10 above 0.98 at a million passages (see above).
+# The narrowest search beam that keeps recall@10 above 0.98 at a million passages.
 HNSW_EF_SEARCH = 256
 
 # Threads whose OpenMP team size was set to one (faiss keeps the setting per thread).
@@ -97,7 +93,7 @@ class VectorIndex:
         if not held:
             return {}
         try:
-            # One call for all: a call per key cost 4 us each, 0.25 ms a hybrid question.
+            # One call for all keys: a call each was a visible part of a question's time.
             rows = self._index.reconstruct_batch(np.asarray(held, dtype=np.int64))
             return dict(zip(held, rows, strict=True))
         except RuntimeError:  # faiss's way of saying a key is unknown: find which
@@ -142,8 +138,7 @@ class VectorIndex:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Scores and keys of the k best vectors, best first; ``allowed`` restricts the keys."""
         # One query needs no OpenMP team, and FAISS's idle team would slow the encoder's next
-        # forward pass (DESIGN.md, Performance). The setting is per calling thread, and
-        # setting it costs about 3 % of a core at 300 questions a second: once a thread.
+        # forward pass. The setting is per calling thread and not free: once a thread.
         if not getattr(_single_threaded, "done", False):
             faiss.omp_set_num_threads(1)
             _single_threaded.done = True

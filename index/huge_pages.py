@@ -1,15 +1,13 @@
 """Huge pages for the vector index's memory, where Linux offers them.
 
 An HNSW search visits a few thousand vectors scattered over gigabytes, and with 4 KB pages
-finding each one's address is a large part of the cost. At a million passages, backed by
-2 MB pages instead, the same searches took 0.39 ms at the median instead of 0.56 ms (300
-real questions, efSearch 256).
+finding each one's address is a large part of the cost; 2 MB pages make searches at a
+million passages markedly faster.
 
 Most Linux systems hand out huge pages only to memory that asks for them (``madvise`` mode),
 and FAISS does not ask, so once an index is in memory its arrays are asked for them
-(``MADV_HUGEPAGE``) and collapsed into them in place (``MADV_COLLAPSE``, Linux 6.1): 0.4-3 s
-of one core for 1.7 GB, on a background thread (allocations meanwhile waited 21 ms at most).
-Elsewhere this does nothing.
+(``MADV_HUGEPAGE``) and collapsed into them in place (``MADV_COLLAPSE``, Linux 6.1), on a
+background thread, which costs seconds of one core. Elsewhere this does nothing.
 """
 
 from __future__ import annotations

@@ -101,8 +101,8 @@ def _sentence_matrix(sentences: int, blob: bytes | None) -> np.ndarray | None:
 
 
 def _passages_from_rows(rows: Sequence[Sequence[Any]]) -> list[PassageRow]:
-    """Passage rows, their sentence vectors converted to float32 in one go: converted a
-    passage at a time, they cost 4 us each, 0.16 ms for a hybrid question's 40."""
+    """Passage rows, their sentence vectors converted to float32 in one go (a conversion a
+    passage was a visible part of a hybrid question's time)."""
     spans = [tuple((int(a), int(b)) for a, b in json.loads(row[6])) for row in rows]
     blobs = [
         row[7] if row[7] is not None and spans_of else b""

@@ -1,6 +1,6 @@
 """What a question gets back: ranked passages with highlights and citations.
 
-``Answer.to_dict`` is the JSON shape of the HTTP contract (DESIGN.md), shared by the API and
+``Answer.to_dict`` is the JSON shape of the HTTP contract (the README's), shared by the API and
 ``qa ask --json``.
 """
 

@@ -3,9 +3,8 @@
 The sentence-transformers model (a transformer, mean pooling, normalisation) is exported
 once to an ONNX file with the pooling and normalisation inside the graph, and cached. After
 that, serving imports only onnxruntime and the tokenizers library: no torch, so a process
-is ready in about a second instead of 6-8 and holds far less memory. The outputs match the
-sentence-transformers path (cosine >= 0.999, tested), so an index built by either serves
-the other.
+is ready in about a second and holds far less memory. The outputs match the
+sentence-transformers path (tested), so an index built by either serves the other.
 
 Only exporting needs torch (a dependency of sentence-transformers, always installed).
 """
@@ -136,8 +135,8 @@ def export_onnx(location: Path, target: Path) -> None:
 
 
 def quantize_int8(source: Path, target: Path) -> None:
-    """int8 weights, quantised per channel (per tensor loses far more: cosine 0.97 against
-    0.994), activations quantised on the fly."""
+    """int8 weights, quantised per channel (per tensor loses far more of the model's
+    accuracy), activations quantised on the fly."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".onnx.tmp")
@@ -204,9 +203,7 @@ class OnnxEncoder:
                 path.unlink(missing_ok=True)
             self._session = _open_session(self._make(location, exported, wanted), threads)
         # A second session on one thread, for questions while others wait: it leaves the
-        # other core to the HTTP and search threads. With 16 clients on 2 cores, 290
-        # requests/s against 230 with every question on both cores; a lone question is
-        # answered faster on both (took_ms 3.5 against 4.2 ms).
+        # other core to the HTTP and search threads; a lone question still gets both.
         self._lean_session = _open_session(wanted, 1)
 
         from tokenizers import Tokenizer
@@ -251,9 +248,8 @@ class OnnxEncoder:
             return np.empty((0, self.dimension), dtype=np.float32)
         if self.quantized:
             # Dynamic quantisation scales activations over the whole batch, so a text's
-            # vector would depend on its companions (cosine 0.993 between the two): one
-            # text a pass keeps vectors reproducible, and int8 gains little from batches
-            # (SQuAD paragraphs: 57 a second one at a time, 43 in batches of 32).
+            # vector would depend on its companions: one text a pass keeps vectors
+            # reproducible, and int8 gains nothing from batches.
             batch_size = 1
         # Texts of like length batched together waste less work on padding.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
@@ -278,8 +274,8 @@ class OnnxEncoder:
         return self._run(list(texts), session)
 
     def _run(self, texts: list[str], session: Any = None) -> np.ndarray:
-        # One text at a time: encode_batch hands even a single text to a thread pool, which
-        # under load cost the model thread about 9 % of its time (py-spy).
+        # Texts tokenised one at a time: encode_batch hands even one text to a thread pool,
+        # a cost the model thread felt under load.
         encodings = [self._tokenizer.encode(text) for text in texts]
         width = max(len(encoding.ids) for encoding in encodings)
         ids = np.zeros((len(texts), width), dtype=np.int64)
@@ -298,9 +294,7 @@ class OnnxEncoder:
     ) -> list[tuple[np.ndarray, np.ndarray]]:
         """Each text's vector, and a vector for each of its spans from the same forward
         pass: the mean of the span's token states, read in the context of the whole text.
-        One pass a text instead of one for it and one for each sentence; on SQuAD-public
-        hybrid MRR@10 0.889 against 0.893 with sentences encoded alone, and the highlight
-        holds the evidence 0.817 of the time against 0.809."""
+        One pass a text instead of one for it and one for each sentence."""
         out = []
         for text, text_spans in zip(texts, spans, strict=True):
             encoding = self._tokenizer.encode(text)

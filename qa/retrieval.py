@@ -7,57 +7,45 @@ A sentence first scores its cosine similarity (sentence vectors are stored at in
 leading candidates are then re-ranked with the sentence scores that also choose the
 highlight, which add word overlap (``qa.highlight``).
 
-Chosen by measurement (MRR@10 on SQuAD-public). On 800 random questions, passages of 128
-word pieces: passage cosine alone 0.677, best sentence alone 0.710, BM25 alone 0.796;
-weighted passage + BM25 0.824 at best; all three 0.838 (weights 0.2 / 0.5 / 0.3); the same
-three z-scored 0.837; reciprocal-rank fusion of the three 0.792, well behind, since it
-throws away how far apart the scores are. On 1,500 random questions, passages of 254 word
-pieces: 0.885 with sentence cosines, 0.895 with sentence scores that add word overlap,
-0.897 with weights 0.2 / 0.6 / 0.2. On all 5,397 questions: 0.892 at 0.2 / 0.5 / 0.3 and
-0.893 at 0.2 / 0.6 / 0.2, the default; 0.889 with the int8 encoder and sentence vectors
-read in context (``make eval``), against dense alone 0.679 and BM25 alone 0.840.
+A weighted sum beat each method alone, z-scored sums and reciprocal-rank fusion on
+SQuAD-public (rank fusion throws away how far apart the scores are); ``make eval`` gives
+today's figures for each mode.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 
 from index import PassageIndex, PassageRow, SearchFilters, SearchResult
 from qa.encoder import Encoder
 from qa.highlight import STOPWORDS, SentenceScores, question_words, score_sentences
-
-Mode = Literal["dense", "lexical", "hybrid"]
-MODES: tuple[Mode, ...] = ("dense", "lexical", "hybrid")
+from qa.settings import Mode
 
 
 @dataclass(frozen=True)
 class RetrievalSettings:
-    mode: Mode = "hybrid"
+    """The retrieval part of ``qa.settings.Settings``, where each is described."""
+
+    mode: Mode
     # Weights of the passage's and its best sentence's cosine similarity in hybrid
     # fusion; BM25 (scaled to the best candidate's) gets the rest.
-    passage_weight: float = 0.2
-    sentence_weight: float = 0.6
-    candidates: int = 50
-    title_weight: float = 0.5
-    # BM25 leaves out words found in more passages than this (qa.settings.lexical_term_cap).
-    lexical_term_cap: int | None = 2000
+    passage_weight: float
+    sentence_weight: float
+    candidates: int
+    title_weight: float
+    # None: no word is left out of BM25.
+    lexical_term_cap: int | None
 
 
-# Hybrid fusion first ranks every candidate with its best sentence's cosine similarity, then
-# re-ranks this many of the best with the sentence scores that also choose the highlight
-# (cosine plus word overlap, which needs each passage's text). On 1,500 SQuAD-public
-# questions, re-ranking the top 20 scored as well as re-ranking all 100 candidates.
+# Candidates re-ranked with full sentence scores (cosine plus word overlap, which needs
+# each passage's text): deeper re-ranking ranked no better on SQuAD-public.
 RERANK_DEPTH = 20
-# Before that, sentence cosines (stored vectors, read from disk) are read for this many
-# candidates, ranked with passage cosines and BM25; the rest stay out. On all 5,397
-# SQuAD-public questions: MRR@10 0.889 at 40 (as with all 50-100 candidates), 0.888 at 20.
-# At a million passages those reads are most of a question's time when the store is not
-# in the page cache: took_ms p50 18 ms at 40, 14 ms at 20 (300 questions, page cache
-# dropped first). 40 keeps the quality of the unoptimised path within 0.005.
+# Candidates whose sentence vectors are read from disk, ranked first by passage cosine and
+# BM25: the fewest that keep the quality of reading all, since at a million passages
+# these reads are most of a question's time.
 SENTENCE_DEPTH = 40
 # Whether anything answers is judged on this many leading passages, whatever k is asked.
 CONFIDENCE_DEPTH = 5
@@ -195,10 +183,8 @@ class Retriever:
         )
         candidates.update(bm25)
         keys = sorted(candidates)
-        # The dense candidates that BM25 did not rank count as sharing no word with the
-        # question. Scoring them too (a second FTS5 query restricted to their keys) changed
-        # nothing on SQuAD-public (MRR@10 0.889 either way) and cost 3 ms a question at 838
-        # passages, 57 ms at 100,000.
+        # Dense candidates that BM25 did not rank count as sharing no word with the
+        # question: scoring them too changed no ranking and cost a second FTS5 query.
         top_bm25 = max(bm25.values(), default=0.0)
         lexical_weight = 1.0 - self.settings.passage_weight - self.settings.sentence_weight
         # The part of each candidate's score that is not its best sentence's.

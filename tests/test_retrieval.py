@@ -6,9 +6,9 @@ import pytest
 
 from index import LocalIndex, PassageRow
 from qa.documents import Document
-from qa.retrieval import MODES, without_overlaps
+from qa.retrieval import without_overlaps
 from qa.service import QAService
-from qa.settings import Settings
+from qa.settings import MODES, Settings
 
 
 def span(doc_id: str, start: int, end: int) -> PassageRow:

@@ -40,6 +40,7 @@ from api.schemas import (
 from index import SearchFilters
 from qa.answers import passage_id
 from qa.documents import DocumentError, document_from_fields, is_valid_doc_id
+from qa.questions import QuestionError, make_question
 from qa.service import QAService
 from qa.settings import Settings, get_settings
 
@@ -133,17 +134,11 @@ def create_app(
     async def answer(
         service: QAService, question: str, k: int | None, filters: Filters | None
     ) -> Response:
-        question = question.strip()
-        if not question:
-            raise HTTPException(422, "question: must not be empty")
-        if len(question) > settings.max_question_chars:
-            raise HTTPException(
-                422, f"question: must be at most {settings.max_question_chars} characters"
-            )
-        k = settings.default_k if k is None else k
-        if not 1 <= k <= settings.max_k:
-            raise HTTPException(422, f"k: must be between 1 and {settings.max_k}")
-        result = await worker.ask(service, question, k, _search_filters(filters))
+        try:
+            checked = make_question(question, k, settings, _search_filters(filters))
+        except QuestionError as error:
+            raise HTTPException(422, str(error)) from None
+        result = await worker.ask(service, checked)
         metrics.observe_answer(result.answerable)
         # Serialised here rather than validated again against the response model: the
         # answer is built by our own code, and validation cost more than the search.

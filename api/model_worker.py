@@ -1,12 +1,11 @@
-"""The one thread that runs the model, micro-batching, and the thread that searches.
+"""The one thread that runs the model, and the thread that searches.
 
 Every forward pass goes through the model thread: one at a time keeps the cores from
-being fought over. Questions that arrive while it is busy are taken together: encoded in
-one pass at full precision, one pass each with int8 weights (whose vectors would otherwise
-depend on their companions), and on one core, leaving the other to the search thread and
-HTTP. Their searches (FAISS, BM25, fusion, highlight) run on the search thread while the
-model thread encodes the next ones, so under load the two overlap. Document writes run on
-the model thread, in the order they arrived.
+being fought over. Questions that arrive while it is busy are handed to the service
+together (``QAService.encode``), on one core, leaving the other to the search thread and
+HTTP. Their answers (``QAService.answer``: search, fusion, highlight) run on the search
+thread while the model thread encodes the next ones, so under load the two overlap.
+Document writes run on the model thread, in the order they arrived.
 """
 
 from __future__ import annotations
@@ -14,14 +13,13 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from index import SearchFilters
 from qa.answers import Answer
+from qa.questions import Question
 from qa.service import QAService
 
 T = TypeVar("T")
@@ -33,9 +31,7 @@ MAX_BATCH = 32
 @dataclass(frozen=True)
 class _Question:
     service: QAService
-    question: str
-    k: int
-    filters: SearchFilters | None
+    question: Question
     result: Future[Answer]
 
 
@@ -56,13 +52,11 @@ class ModelWorker:
         self._in_flight = 0
         self._thread.start()
 
-    async def ask(
-        self, service: QAService, question: str, k: int, filters: SearchFilters | None
-    ) -> Answer:
+    async def ask(self, service: QAService, question: Question) -> Answer:
         result: Future[Answer] = Future()
         self._in_flight += 1
         try:
-            self._queue.put(_Question(service, question, k, filters, result))
+            self._queue.put(_Question(service, question, result))
             return await asyncio.wrap_future(result)
         finally:
             self._in_flight -= 1
@@ -101,28 +95,19 @@ class ModelWorker:
                 self._answer(questions)
 
     def _answer(self, questions: list[_Question]) -> None:
-        started = time.perf_counter()
+        # Questions go to the service of the first: one service a server.
+        service = questions[0].service
         try:
             # Both cores for a lone question; one when others wait to be encoded or are
             # being searched, whose threads the second core is needed for.
             busy = self._in_flight > len(questions) or not self._queue.empty()
-            vectors = questions[0].service.encoder.encode_questions(
-                [q.question for q in questions], busy=busy
-            )
+            encoded = service.encode([item.question for item in questions], busy=busy)
         except Exception as error:
-            for question in questions:
-                _settle(question.result, _raise, error)
+            for item in questions:
+                _settle(item.result, _raise, error)
             return
-        for question, vector in zip(questions, vectors, strict=True):
-
-            def answer(question: _Question = question, vector: Any = vector) -> Answer:
-                answer = question.service.ask(
-                    question.question, question.k, question.filters, query_vector=vector
-                )
-                # From the start of the shared forward pass to the answer.
-                return replace(answer, took_ms=(time.perf_counter() - started) * 1000)
-
-            self._searches.submit(_settle, question.result, answer)
+        for item, question in zip(questions, encoded, strict=True):
+            self._searches.submit(_settle, item.result, service.answer, question)
 
 
 def _raise(error: Exception) -> Any:

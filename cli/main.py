@@ -180,28 +180,22 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.questions import QuestionError, make_question
     from qa.service import QAService
     from qa.storage import has_index
 
-    question = args.question.strip()
-    if not question:
-        print("error: the question is empty", file=sys.stderr)
-        return 2
-    if len(question) > settings.max_question_chars:
-        print(
-            f"error: the question is over {settings.max_question_chars} characters", file=sys.stderr
-        )
-        return 2
-    k = settings.default_k if args.k is None else args.k
-    if not 1 <= k <= settings.max_k:
-        print(f"error: --k must be between 1 and {settings.max_k}", file=sys.stderr)
+    try:
+        # Checked before the model loads, so a mistyped question fails at once.
+        question = make_question(args.question, args.k, settings)
+    except QuestionError as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2
     if not has_index(settings):
         print(f"error: no index at {settings.index_dir}; run `qa ingest` first", file=sys.stderr)
         return 2
     service = QAService.open(settings)
     try:
-        answer = service.ask(question, k)
+        answer = service.ask(question.text, question.k)
     finally:
         service.close()
     if args.json:

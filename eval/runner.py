@@ -40,7 +40,9 @@ def evaluate(
         for question in tqdm(
             question_set.questions, desc=f"asking ({mode})", unit="q", disable=not show_progress
         ):
-            k = depth * _PASSAGES_PER_DOCUMENT_RANK if question_set.kind == "beir" else depth
+            k = depth
+            if question_set.kind == "beir":
+                k = min(depth * _PASSAGES_PER_DOCUMENT_RANK, service.settings.max_k)
             answer = service.ask(question.question, k, mode=mode)
             outcomes.append(judge(question, answer, question_set.kind == "beir", depth))
         results.append(ModeResult(mode, summarise(outcomes, depth), outcomes))

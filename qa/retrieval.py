@@ -20,7 +20,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from index import PassageIndex, PassageRow, SearchFilters, SearchResult
-from qa.encoder import Encoder
 from qa.highlight import STOPWORDS, SentenceScores, question_words, score_sentences
 from qa.settings import Mode
 
@@ -106,21 +105,20 @@ def without_overlaps(best_first: Sequence[PassageRow], k: int) -> list[int]:
 
 
 class Retriever:
-    def __init__(self, encoder: Encoder, index: PassageIndex, settings: RetrievalSettings) -> None:
-        self.encoder = encoder
+    def __init__(self, index: PassageIndex, settings: RetrievalSettings) -> None:
         self.index = index
         self.settings = settings
 
     def retrieve(
         self,
         question: str,
+        vector: np.ndarray,
         k: int,
         filters: SearchFilters | None = None,
         mode: Mode | None = None,
-        query_vector: np.ndarray | None = None,
     ) -> Retrieved:
+        """The best k passages for a question and its vector, their sentences scored."""
         mode = mode or self.settings.mode
-        vector = self.encoder.encode_query(question) if query_vector is None else query_vector
         # The verdict on answerability looks at the same leading passages whatever k is.
         wanted = max(k, CONFIDENCE_DEPTH)
         if mode == "dense":

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-
-import numpy as np
 
 from index import PassageIndex, PassageRow, SearchFilters
 from qa.abstention import is_answerable
@@ -15,6 +13,7 @@ from qa.answers import Answer, Citation, Hit, passage_id
 from qa.documents import Document
 from qa.encoder import Encoder, load_encoder
 from qa.ingest import IngestSummary, Passager, WriteStatus, ingest_documents
+from qa.questions import EncodedQuestion, Question, make_question
 from qa.retrieval import RetrievalSettings, Retriever
 from qa.settings import Mode, Settings
 from qa.storage import open_index
@@ -47,7 +46,6 @@ class QAService:
             sentences_in_context=settings.sentence_vectors == "context",
         )
         self.retriever = Retriever(
-            encoder,
             index,
             RetrievalSettings(
                 mode=settings.retrieval_mode,
@@ -82,16 +80,30 @@ class QAService:
     def ask(
         self,
         question: str,
-        k: int,
+        k: int | None = None,
         filters: SearchFilters | None = None,
         mode: Mode | None = None,
-        query_vector: np.ndarray | None = None,
     ) -> Answer:
-        """The best k passages for a question. ``query_vector``, when given, is the
-        question's vector already encoded (in a batch with others)."""
+        """The best k passages for a question; QuestionError when it is not acceptable."""
+        checked = make_question(question, k, self.settings, filters, mode)
+        return self.answer(self.encode([checked])[0])
+
+    def encode(self, questions: Sequence[Question], *, busy: bool = False) -> list[EncodedQuestion]:
+        """Questions that arrived together, encoded in one go. ``busy``: more work waits,
+        so the forward pass leaves a core free for it."""
         started = time.perf_counter()
-        k = max(1, min(k, self.settings.max_k))
-        retrieved = self.retriever.retrieve(question, k, filters, mode, query_vector)
+        vectors = self.encoder.encode_questions([q.text for q in questions], busy=busy)
+        return [
+            EncodedQuestion(question, vector, started)
+            for question, vector in zip(questions, vectors, strict=True)
+        ]
+
+    def answer(self, encoded: EncodedQuestion) -> Answer:
+        """The passages for an encoded question: search, fusion, highlight, abstention."""
+        question = encoded.question
+        retrieved = self.retriever.retrieve(
+            question.text, encoded.vector, question.k, question.filters, question.mode
+        )
         results = retrieved.results
         highlights = [scores.best_span for scores in retrieved.sentences]
         hits = [
@@ -117,10 +129,10 @@ class QAService:
             )
         ]
         answerable = is_answerable(
-            question, retrieved, self.index, self.settings.answerable_threshold
+            question.text, retrieved, self.index, self.settings.answerable_threshold
         )
-        took_ms = (time.perf_counter() - started) * 1000
-        return Answer(question=question, answerable=answerable, hits=hits, took_ms=took_ms)
+        took_ms = (time.perf_counter() - encoded.started) * 1000
+        return Answer(question=question.text, answerable=answerable, hits=hits, took_ms=took_ms)
 
     # -- documents ---------------------------------------------------------------
 

@@ -1,4 +1,6 @@
-"""Request and response bodies of the HTTP API: the contract the README documents."""
+"""Request and response bodies of the HTTP API: the contract the README documents.
+
+The answer to a question is ``qa.answers.Answer`` itself."""
 
 from __future__ import annotations
 
@@ -33,37 +35,6 @@ class AskRequest(BaseModel):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
             raise ValueError("must be a whole number")
         return value
-
-
-class Highlight(BaseModel):
-    start: int
-    end: int
-
-
-class CitationOut(BaseModel):
-    doc_id: str
-    title: str
-    source: str
-    url: str
-    published: str
-    passage_id: str
-    start: int = Field(description="Offset of the passage in the document's text.")
-    end: int
-
-
-class PassageOut(BaseModel):
-    rank: int
-    score: float
-    text: str
-    highlight: Highlight = Field(description="The answering sentence, as offsets into text.")
-    citation: CitationOut
-
-
-class AskResponse(BaseModel):
-    question: str
-    answerable: bool
-    passages: list[PassageOut]
-    took_ms: float
 
 
 class DocumentIn(BaseModel):
@@ -126,6 +97,10 @@ class ErrorOut(BaseModel):
     errors: list[dict[str, Any]] | None = None
 
 
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
 class Readiness(BaseModel):
     status: Literal["ready"]
     documents: int
@@ -135,3 +110,9 @@ class Readiness(BaseModel):
 
 class Examples(BaseModel):
     examples: list[str]
+
+
+# The error statuses every route may answer with, documented once for OpenAPI.
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut} for status in (401, 403, 404, 413, 422, 503)
+}

@@ -159,20 +159,19 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from qa.loaders import load_paths
     from qa.service import QAService
 
     missing = [path for path in args.paths if not path.exists()]
     for path in missing:
         print(f"error: {path}: no such file or directory", file=sys.stderr)
-    loaded = load_paths([path for path in args.paths if path.exists()])
-    for error in loaded.errors:
-        print(f"skipped {error}", file=sys.stderr)
     service = QAService.open(settings)
     try:
-        summary = service.add_documents(loaded.documents, show_progress=True)
+        present = [path for path in args.paths if path.exists()]
+        loaded, summary = service.add_files(present, show_progress=True)
     finally:
         service.close()
+    for error in loaded.errors:
+        print(f"skipped {error}", file=sys.stderr)
     for error in summary.errors:
         print(f"warning: {error}", file=sys.stderr)
     print(f"ingested into {settings.index_dir}: {summary.describe()}")
@@ -199,7 +198,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         service.close()
     if args.json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        print(answer.to_json(indent=2))
     else:
         print(format_answer(answer, color=sys.stdout.isatty()))
     return 0
@@ -211,13 +210,13 @@ def format_answer(answer: Answer, *, color: bool) -> str:
     lines = []
     if not answer.answerable:
         lines.append("The articles do not seem to answer this. Closest passages:\n")
-    for hit in answer.hits:
+    for hit in answer.passages:
         marked = (
-            hit.text[: hit.highlight_start]
+            hit.text[: hit.highlight.start]
             + mark_on
             + hit.highlighted_sentence
             + mark_off
-            + hit.text[hit.highlight_end :]
+            + hit.text[hit.highlight.end :]
         )
         citation = hit.citation
         source = ", ".join(part for part in (citation.source, citation.published) if part)
@@ -227,7 +226,7 @@ def format_answer(answer: Answer, *, color: bool) -> str:
         lines.append(textwrap.indent(marked, "   "))
         where = f"{citation.doc_id} characters {citation.start}-{citation.end}"
         lines.append(f"   -- {citation.url or 'no link'} | {where}\n")
-    if not answer.hits:
+    if not answer.passages:
         lines.append("The index holds no passages yet.")
     return "\n".join(lines)
 

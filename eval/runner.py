@@ -59,7 +59,7 @@ def judge(question: Question, answer: Answer, by_document: bool, depth: int) -> 
     )
     if by_document:
         ranked: list[str] = []
-        for hit in answer.hits:
+        for hit in answer.passages:
             if hit.citation.doc_id not in ranked:
                 ranked.append(hit.citation.doc_id)
         outcome.gains = [float(question.relevant_documents.get(d, 0)) for d in ranked[:depth]]
@@ -68,7 +68,7 @@ def judge(question: Question, answer: Answer, by_document: bool, depth: int) -> 
     if not question.answerable:
         return outcome
     seen: set[int] = set()
-    for hit in answer.hits[:depth]:
+    for hit in answer.passages[:depth]:
         found = evidence_found(hit.text, question.evidence) - seen
         outcome.gains.append(1.0 if found else 0.0)
         seen |= found

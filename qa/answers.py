@@ -1,68 +1,50 @@
 """What a question gets back: ranked passages with highlights and citations.
 
-``Answer.to_dict`` is the JSON shape of the HTTP contract (the README's), shared by the API and
-``qa ask --json``.
+These are the response bodies of the HTTP API as they are (``POST /ask``), and what
+``qa ask --json`` prints: one type from the service to the client.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
-from typing import Any
+from pydantic import BaseModel, Field
 
 
-@dataclass(frozen=True)
-class Citation:
+class Highlight(BaseModel):
+    start: int
+    end: int
+
+
+class Citation(BaseModel):
     doc_id: str
     title: str
     source: str
     url: str
     published: str
     passage_id: str
-    start: int
+    start: int = Field(description="Offset of the passage in the document's text.")
     end: int
 
 
-@dataclass(frozen=True)
-class Hit:
+class AnsweredPassage(BaseModel):
     rank: int
     score: float
     text: str
-    highlight_start: int
-    highlight_end: int
+    highlight: Highlight = Field(description="The answering sentence, as offsets into text.")
     citation: Citation
 
     @property
     def highlighted_sentence(self) -> str:
-        return self.text[self.highlight_start : self.highlight_end]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "rank": self.rank,
-            "score": round(self.score, 6),
-            "text": self.text,
-            "highlight": {"start": self.highlight_start, "end": self.highlight_end},
-            "citation": asdict(self.citation),
-        }
+        return self.text[self.highlight.start : self.highlight.end]
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(BaseModel):
     question: str
-    answerable: bool
-    hits: list[Hit]
-    took_ms: float
+    answerable: bool = Field(description="False when nothing in the index is a confident match.")
+    passages: list[AnsweredPassage]
+    took_ms: float = Field(description="Time spent answering inside the server.")
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "question": self.question,
-            "answerable": self.answerable,
-            "passages": [hit.to_dict() for hit in self.hits],
-            "took_ms": round(self.took_ms, 3),
-        }
-
-    def to_json(self) -> bytes:
-        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
+    def to_json(self, *, indent: int | None = None) -> str:
+        return self.model_dump_json(indent=indent)
 
 
 def passage_id(doc_id: str, ordinal: int) -> str:

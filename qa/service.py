@@ -6,13 +6,15 @@ import logging
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from index import PassageIndex, PassageRow, SearchFilters
 from qa.abstention import is_answerable
-from qa.answers import Answer, Citation, Hit, passage_id
+from qa.answers import Answer, AnsweredPassage, Citation, Highlight, passage_id
 from qa.documents import Document
 from qa.encoder import Encoder, load_encoder
 from qa.ingest import IngestSummary, Passager, WriteStatus, ingest_documents
+from qa.loaders import LoadResult, load_paths
 from qa.questions import EncodedQuestion, Question, make_question
 from qa.retrieval import RetrievalSettings, Retriever
 from qa.settings import Mode, Settings
@@ -106,13 +108,12 @@ class QAService:
         )
         results = retrieved.results
         highlights = [scores.best_span for scores in retrieved.sentences]
-        hits = [
-            Hit(
+        passages = [
+            AnsweredPassage(
                 rank=rank,
-                score=result.score,
+                score=round(result.score, 6),
                 text=result.passage.text,
-                highlight_start=highlight[0],
-                highlight_end=highlight[1],
+                highlight=Highlight(start=highlight[0], end=highlight[1]),
                 citation=Citation(
                     doc_id=result.document.doc_id,
                     title=result.document.title,
@@ -131,8 +132,10 @@ class QAService:
         answerable = is_answerable(
             question.text, retrieved, self.index, self.settings.answerable_threshold
         )
-        took_ms = (time.perf_counter() - encoded.started) * 1000
-        return Answer(question=question.text, answerable=answerable, hits=hits, took_ms=took_ms)
+        took_ms = round((time.perf_counter() - encoded.started) * 1000, 3)
+        return Answer(
+            question=question.text, answerable=answerable, passages=passages, took_ms=took_ms
+        )
 
     # -- documents ---------------------------------------------------------------
 
@@ -146,6 +149,16 @@ class QAService:
             batch_size=self.settings.batch_size,
             show_progress=show_progress,
         )
+
+    def add_files(
+        self, paths: Sequence[Path], *, show_progress: bool = False
+    ) -> tuple[LoadResult, IngestSummary]:
+        """The articles in these files and directories, stored; what could not be read is
+        in the LoadResult's errors. The vector file is written before this returns."""
+        loaded = load_paths(paths)
+        summary = self.add_documents(loaded.documents, show_progress=show_progress)
+        self.index.flush()
+        return loaded, summary
 
     def add_document(self, document: Document) -> tuple[WriteStatus, int]:
         """Store one document; durable and searchable when this returns."""

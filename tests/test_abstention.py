@@ -80,4 +80,4 @@ def test_questions_it_does_not_answer_abstain(service: QAService, question: str)
     answer = service.ask(question, 3)
     assert not answer.answerable
     # The closest passages still come back for the reader to judge.
-    assert answer.hits
+    assert answer.passages

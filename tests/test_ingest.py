@@ -96,7 +96,7 @@ def test_reingesting_a_changed_document_replaces_it(service: QAService) -> None:
     summary = service.add_documents([changed])
     assert summary.replaced == 1 and service.count_documents() == 1
     answer = service.ask("when does the ferry leave?", 5)
-    assert [hit.text for hit in answer.hits] == ["The ferry now leaves at one."]
+    assert [hit.text for hit in answer.passages] == ["The ferry now leaves at one."]
 
 
 def test_a_doc_id_given_twice_in_one_ingest_keeps_the_last(service: QAService) -> None:

@@ -51,11 +51,11 @@ def test_no_two_answers_share_text(long_paragraph_service: QAService, mode, k: i
     passages = long_paragraph_service.index.passages_of("ferries")
     assert any(b.start < a.end for a, b in pairwise(passages))
     answer = long_paragraph_service.ask("when is the ferry timetable for pier 7?", k, mode=mode)
-    spans = [(hit.citation.start, hit.citation.end) for hit in answer.hits]
+    spans = [(hit.citation.start, hit.citation.end) for hit in answer.passages]
     # 20 passages in a chain: overlapping ones are replaced by the next candidates, so k
     # passages come back while the candidates last (at least half of k for a large k).
     assert len(spans) == k if k <= 5 else len(spans) >= k // 2
     for i, (start, end) in enumerate(spans):
         for other_start, other_end in spans[i + 1 :]:
             assert end <= other_start or other_end <= start, spans
-    assert [hit.rank for hit in answer.hits] == list(range(1, len(spans) + 1))
+    assert [hit.rank for hit in answer.passages] == list(range(1, len(spans) + 1))

@@ -1,0 +1,97 @@
+"""Documents: list, read, add or replace, delete. Writes need the bearer token."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
+
+from api.auth import require_writer
+from api.dependencies import Service, Worker
+from api.schemas import (
+    ERRORS,
+    DocumentIn,
+    DocumentList,
+    DocumentOut,
+    DocumentSummary,
+    PassageSpanOut,
+    WriteResult,
+)
+from qa.answers import passage_id
+from qa.documents import DocumentError, document_from_fields, is_valid_doc_id
+
+# Reads and deletes are plain functions: FastAPI runs them on its thread pool, off the
+# event loop. Additions are embedded on the model thread.
+router = APIRouter(prefix="/documents", tags=["documents"], responses=ERRORS)
+# ":path": a percent-encoded "/" in an id arrives decoded, as part of the path.
+ONE_DOCUMENT = "/{doc_id:path}"
+
+
+@router.get("", response_model=DocumentList)
+def list_documents(
+    service: Service,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> DocumentList:
+    """The documents in the index, by id, a page at a time."""
+    listings = service.list_documents(limit, offset)
+    return DocumentList(
+        # The summary model keeps the listed fields and drops text and metadata.
+        documents=[
+            DocumentSummary(**asdict(item.document), passages=item.passages) for item in listings
+        ],
+        total=service.count_documents(),
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get(ONE_DOCUMENT, response_model=DocumentOut)
+def get_document(doc_id: str, service: Service) -> DocumentOut:
+    """A document with its full text and the spans of its passages."""
+    stored = service.get_document(doc_id)
+    if stored is None:
+        raise HTTPException(404, f"no document with doc_id {doc_id!r}")
+    document = stored.document
+    return DocumentOut(
+        **asdict(document),
+        passages=[
+            PassageSpanOut(
+                passage_id=passage_id(document.doc_id, passage.ordinal),
+                start=passage.start,
+                end=passage.end,
+            )
+            for passage in stored.passages
+        ],
+    )
+
+
+@router.post(
+    "",
+    response_model=WriteResult,
+    status_code=201,
+    dependencies=[Depends(require_writer)],
+    responses={200: {"model": WriteResult, "description": "Replaced, or unchanged."}},
+)
+async def add_document(
+    body: DocumentIn, service: Service, worker: Worker, response: Response
+) -> WriteResult:
+    """Add a document (201), or replace the one with the same doc_id (200). Searchable on
+    return."""
+    try:
+        document = document_from_fields(body.model_dump(exclude_none=True))
+    except DocumentError as error:
+        raise HTTPException(422, str(error)) from None
+    status, passages = await worker.call(service.add_document, document)
+    if status != "added":
+        response.status_code = 200
+    return WriteResult(doc_id=document.doc_id, status=status, passages=passages)
+
+
+@router.delete(ONE_DOCUMENT, response_model=WriteResult, dependencies=[Depends(require_writer)])
+def delete_document(doc_id: str, service: Service) -> WriteResult:
+    """Remove a document and its passages."""
+    if not is_valid_doc_id(doc_id) or not service.delete_document(doc_id):
+        raise HTTPException(404, f"no document with doc_id {doc_id!r}")
+    return WriteResult(doc_id=doc_id, status="deleted", passages=0)

@@ -1,0 +1,71 @@
+"""Questions: POST and GET /ask, and the example questions the chat page offers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+
+from api.dependencies import AppMetrics, AppSettings, Service, Worker
+from api.schemas import ERRORS, AskRequest, Examples, Filters
+from index import SearchFilters
+from qa.answers import Answer
+from qa.questions import QuestionError, make_question
+
+router = APIRouter(tags=["questions"])
+
+
+@router.post("/ask", response_model=Answer, responses=ERRORS)
+async def ask_post(
+    body: AskRequest, service: Service, worker: Worker, settings: AppSettings, metrics: AppMetrics
+) -> Answer:
+    """Answer a question with the passages that answer it, best first."""
+    return await _answer(service, worker, settings, metrics, body.question, body.k, body.filters)
+
+
+@router.get("/ask", response_model=Answer, responses=ERRORS)
+async def ask_get(
+    service: Service,
+    worker: Worker,
+    settings: AppSettings,
+    metrics: AppMetrics,
+    q: Annotated[str, Query(description="The question.")],
+    k: Annotated[int | None, Query(description="How many passages.")] = None,
+) -> Answer:
+    """Answer a question given in the query string."""
+    return await _answer(service, worker, settings, metrics, q, k, None)
+
+
+@router.get("/examples", response_model=Examples)
+async def examples(settings: AppSettings) -> Examples:
+    """Example questions the chat page offers on an empty conversation."""
+    return Examples(examples=settings.examples)
+
+
+async def _answer(
+    service: Service,
+    worker: Worker,
+    settings: AppSettings,
+    metrics: AppMetrics,
+    question: str,
+    k: int | None,
+    filters: Filters | None,
+) -> Answer:
+    try:
+        checked = make_question(question, k, settings, search_filters(filters))
+    except QuestionError as error:
+        raise HTTPException(422, str(error)) from None
+    answer = await worker.ask(service, checked)
+    metrics.observe_answer(answer.answerable)
+    return answer
+
+
+def search_filters(filters: Filters | None) -> SearchFilters | None:
+    if filters is None:
+        return None
+    return SearchFilters(
+        doc_ids=tuple(filters.doc_ids),
+        sources=tuple(filters.sources),
+        published_from=filters.published_from.isoformat() if filters.published_from else "",
+        published_to=filters.published_to.isoformat() if filters.published_to else "",
+    )

@@ -12,6 +12,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -230,17 +231,12 @@ class PassageStore:
         ).fetchone()
         if not lacking:
             return
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction():
             self._conn.execute("DELETE FROM passages_fts")
             self._conn.execute(
                 "INSERT INTO passages_fts(rowid, title, text) SELECT p.key, d.title, p.text "
                 "FROM passages p JOIN documents d ON d.doc_id = p.doc_id"
             )
-            self._conn.execute("COMMIT")
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
 
     def _fill_term_passages(self) -> None:
         """Count the passages holding each term, where the counts are not those of the
@@ -249,8 +245,7 @@ class PassageStore:
         passages."""
         if self._term_passages_current():
             return
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction():
             if not self._term_passages_current():  # unless another process just did
                 self._conn.execute(
                     "CREATE VIRTUAL TABLE IF NOT EXISTS temp.passages_vocab "
@@ -262,10 +257,19 @@ class PassageStore:
                     "SELECT term, doc FROM temp.passages_vocab"
                 )
                 self._set_meta("term_passages_generation", self._meta("generation") or "0")
-            self._conn.execute("COMMIT")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One write transaction: committed when the block ends, rolled back when it
+        raises (if SQLite has not already rolled it back itself, as on a full disk)."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
         except BaseException:
-            self._conn.execute("ROLLBACK")
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
             raise
+        self._conn.execute("COMMIT")
 
     def _term_passages_current(self) -> bool:
         return self._meta("term_passages_generation") == (self._meta("generation") or "0")
@@ -308,71 +312,58 @@ class PassageStore:
         if len(passages) != len(vectors):
             raise ValueError("one vector per passage is needed")
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                removed = self._delete_locked(document.doc_id)
-                self._conn.execute(
-                    f"INSERT INTO documents({_DOCUMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        with self._lock, self._transaction():
+            removed = self._delete_locked(document.doc_id)
+            self._conn.execute(
+                f"INSERT INTO documents({_DOCUMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    document.doc_id,
+                    document.title,
+                    document.text,
+                    document.source,
+                    document.url,
+                    document.published,
+                    json.dumps(document.metadata, ensure_ascii=False, sort_keys=True),
+                    document.content_hash,
+                ),
+            )
+            keys = []
+            for passage, vector in zip(passages, vectors, strict=True):
+                cursor = self._conn.execute(
+                    "INSERT INTO passages(doc_id, ordinal, start_offset, end_offset, "
+                    "text, vector, sentence_spans, sentence_vectors) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         document.doc_id,
-                        document.title,
-                        document.text,
-                        document.source,
-                        document.url,
-                        document.published,
-                        json.dumps(document.metadata, ensure_ascii=False, sort_keys=True),
-                        document.content_hash,
+                        passage.ordinal,
+                        passage.start,
+                        passage.end,
+                        passage.text,
+                        vector.tobytes(),
+                        json.dumps(passage.sentence_spans),
+                        _sentence_blob(passage.sentence_vectors),
                     ),
                 )
-                keys = []
-                for passage, vector in zip(passages, vectors, strict=True):
-                    cursor = self._conn.execute(
-                        "INSERT INTO passages(doc_id, ordinal, start_offset, end_offset, "
-                        "text, vector, sentence_spans, sentence_vectors) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            document.doc_id,
-                            passage.ordinal,
-                            passage.start,
-                            passage.end,
-                            passage.text,
-                            vector.tobytes(),
-                            json.dumps(passage.sentence_spans),
-                            _sentence_blob(passage.sentence_vectors),
-                        ),
-                    )
-                    keys.append(int(cursor.lastrowid or 0))
-                    self._conn.execute(
-                        "INSERT INTO passages_fts(rowid, title, text) VALUES (?, ?, ?)",
-                        (keys[-1], document.title, passage.text),
-                    )
-                self._count_terms([(document.title, passage.text) for passage in passages], +1)
-                generation = self._bump_generation()
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
+                keys.append(int(cursor.lastrowid or 0))
+                self._conn.execute(
+                    "INSERT INTO passages_fts(rowid, title, text) VALUES (?, ?, ?)",
+                    (keys[-1], document.title, passage.text),
+                )
+            self._count_terms([(document.title, passage.text) for passage in passages], +1)
+            generation = self._bump_generation()
         return keys, removed, generation
 
     def delete_document(self, doc_id: str) -> tuple[list[int], int] | None:
         """Delete a document: the keys of its passages and the generation after the write,
         or None when it did not exist."""
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                exists = self._conn.execute(
-                    "SELECT 1 FROM documents WHERE doc_id = ?", (doc_id,)
-                ).fetchone()
-                if exists is None:
-                    self._conn.execute("ROLLBACK")
-                    return None
-                removed = self._delete_locked(doc_id)
-                generation = self._bump_generation()
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
+        with self._lock, self._transaction():
+            exists = self._conn.execute(
+                "SELECT 1 FROM documents WHERE doc_id = ?", (doc_id,)
+            ).fetchone()
+            if exists is None:
+                return None
+            removed = self._delete_locked(doc_id)
+            generation = self._bump_generation()
         return removed, generation
 
     def _delete_locked(self, doc_id: str) -> list[int]:

@@ -31,7 +31,6 @@ import logging
 import os
 import platform
 import random
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -47,6 +46,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from eval.served import ServedIndex
 from eval.sets import load_set
 from qa.settings import Settings
 
@@ -76,10 +76,10 @@ class BenchConfig:
     work_dir: Path = Path("data/bench")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+def _served(index_dir: Path, log: Path) -> ServedIndex:
+    """A server of the index with the settings of this environment but its seeds."""
+    environment = {k: v for k, v in os.environ.items() if k != "QA_SEEDS_DIR"}
+    return ServedIndex(index_dir, log, environment=environment).start()
 
 
 def _memory_kb(pid: int) -> dict[str, int]:
@@ -113,42 +113,6 @@ def unique_questions(path: Path, count: int) -> list[str]:
     return questions[:count]
 
 
-class _Server:
-    def __init__(self, index_dir: Path, log: Path) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        environment = {k: v for k, v in os.environ.items() if k != "QA_SEEDS_DIR"}
-        command = [sys.executable, "-m", "cli", "serve", "--index", str(index_dir)]
-        command += ["--host", "127.0.0.1", "--port", str(self.port)]
-        command += ["--seed", str(index_dir / "no-seeds")]
-        self.started = time.perf_counter()
-        with open(log, "ab") as handle:
-            self.process = subprocess.Popen(command, env=environment, stdout=handle, stderr=handle)
-
-    def wait_ready(self) -> float:
-        import httpx
-
-        deadline = self.started + READY_TIMEOUT_SECONDS
-        while time.perf_counter() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError("the server exited before it was ready")
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
-                    return time.perf_counter() - self.started
-            except httpx.TransportError:
-                pass
-            time.sleep(0.02)
-        raise RuntimeError(f"the server was not ready in {READY_TIMEOUT_SECONDS:.0f} s")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=30)
-
-
 class _PlainRecipe:
     """sentence-transformers + flat FAISS, in this process: the baseline."""
 
@@ -179,12 +143,12 @@ class _PlainRecipe:
 class _Client:
     """One keep-alive connection to the server, one question at a time."""
 
-    def __init__(self, server: _Server) -> None:
+    def __init__(self, server: ServedIndex) -> None:
         import httpx
 
         # httpx logs every request at INFO: work on the clock that the server did not do.
         logging.getLogger("httpx").setLevel(logging.WARNING)
-        self._client = httpx.Client(base_url=server.url, timeout=60)
+        self._client = httpx.Client(base_url=server.base_url, timeout=60)
 
     def ask(self, question: str) -> tuple[float, float]:
         """The wall time at the client and ``took_ms`` inside the server, in ms."""
@@ -223,9 +187,9 @@ def measure_server(
     print("plain recipe: loading ...")
     plain = _PlainRecipe(config.index_dir)
     plain_start_seconds = plain.start_seconds
-    server = _Server(config.index_dir, log)
+    server = _served(config.index_dir, log)
     try:
-        ready_seconds = server.wait_ready()
+        ready_seconds = server.wait_ready(READY_TIMEOUT_SECONDS)
         client = _Client(server)
         try:
             timed, baseline = _take_turns(questions, client.ask, plain.ask)
@@ -236,7 +200,7 @@ def measure_server(
         # The same questions again in a row, to show what taking turns cost the recipe.
         alone = [plain.ask(q) for q in tqdm(questions, desc="plain recipe alone", unit="q")]
         del plain  # torch's memory and threads are not the server's
-        memory_after_questions = _memory_kb(server.process.pid)
+        memory_after_questions = _memory_kb(server.pid)
         load_command = [sys.executable, "-m", "eval.load", "--port", str(server.port)]
         load_command += ["--connections", str(config.connections)]
         load_command += ["--seconds", str(config.load_seconds)]
@@ -252,7 +216,7 @@ def measure_server(
                 check=True,
             )
             runs.append(json.loads(load.stdout))
-        memory_after_load = _memory_kb(server.process.pid)
+        memory_after_load = _memory_kb(server.pid)
     finally:
         server.stop()
     figures = {
@@ -401,10 +365,10 @@ def measure_served_scale(
     built = build_synthetic_index(
         source, target, config.serve_scale, model, dimension, Settings().hnsw_from
     )
-    server, seeds = _Server(target, log), _Server(config.index_dir, log)
+    server, seeds = _served(target, log), _served(config.index_dir, log)
     clients = []
     try:
-        ready_seconds = server.wait_ready()
+        ready_seconds = server.wait_ready(READY_TIMEOUT_SECONDS)
         seeds.wait_ready()
         clients = [_Client(server), _Client(seeds)]
         # First a freshly started server, whose store (about 12 GB at a million passages)
@@ -414,7 +378,7 @@ def measure_served_scale(
         first_pass = _take_turns(questions, *(client.ask for client in clients))
         warm_seconds = _read_through(target / STORE_NAME)
         second_pass = _take_turns(warm_questions, *(client.ask for client in clients))
-        memory = _memory_kb(server.process.pid)
+        memory = _memory_kb(server.pid)
     finally:
         for client in clients:
             client.close()

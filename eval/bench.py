@@ -31,7 +31,6 @@ import logging
 import os
 import platform
 import random
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -427,13 +426,11 @@ def _served_recall(index_dir: Path, questions: list[str]) -> dict[str, Any]:
 
 
 def run_bench(config: BenchConfig, log: Path) -> dict[str, Any]:
-    from index.local import STORE_NAME
+    from index.local import index_exists, stored_passages
 
-    store = config.index_dir / STORE_NAME
-    if not store.is_file():
+    if not index_exists(config.index_dir):
         raise ValueError(f"no index at {config.index_dir}: build one with qa ingest first")
-    with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as connection:
-        (passages,) = connection.execute("SELECT COUNT(*) FROM passages").fetchone()
+    passages = stored_passages(config.index_dir)
     if not passages:
         raise ValueError(f"the index at {config.index_dir} is empty: ingest articles first")
     questions = unique_questions(config.questions_file, config.questions)

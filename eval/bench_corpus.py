@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from eval.bench_scale import blend
 from index.local import STORE_NAME, VECTOR_NAME, LocalIndex
-from index.records import DocumentRow, PassageRow
+from index.records import Document, PassageRow
 from index.sqlite_store import PassageStore
 
 # About a long news article's worth of text.
@@ -84,7 +84,7 @@ def _synthetic_passage(
 
 def _document(
     number: int, sources: list[SourcePassage], rng: np.random.Generator, count: int
-) -> tuple[DocumentRow, list[PassageRow], np.ndarray]:
+) -> tuple[Document, list[PassageRow], np.ndarray]:
     texts, passages, vectors = [], [], []
     offset = 0
     title = ""
@@ -113,7 +113,7 @@ def _document(
         texts.append(text)
         vectors.append(vector)
         offset += len(text) + 2  # the paragraph break below
-    document = DocumentRow(
+    document = Document(
         doc_id=f"synthetic-{number}",
         title=f"{title} (synthetic {number})",
         text="\n\n".join(texts),

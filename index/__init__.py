@@ -6,11 +6,11 @@ Knows nothing of the domain (``qa``), the HTTP service (``api``) or evaluation (
 from index.base import PassageIndex, SearchFilters, SearchResult
 from index.errors import CorruptIndexError, ModelMismatchError, StorageError
 from index.local import LocalIndex
-from index.records import DocumentRow, PassageRow
+from index.records import Document, PassageRow
 
 __all__ = [
     "CorruptIndexError",
-    "DocumentRow",
+    "Document",
     "LocalIndex",
     "ModelMismatchError",
     "PassageIndex",

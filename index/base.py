@@ -12,7 +12,7 @@ from typing import Protocol
 
 import numpy as np
 
-from index.records import DocumentRow, PassageRow
+from index.records import Document, PassageRow
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class SearchFilters:
 @dataclass(frozen=True)
 class SearchResult:
     passage: PassageRow
-    document: DocumentRow
+    document: Document
     score: float
 
 
@@ -75,7 +75,7 @@ class PassageIndex(Protocol):
         whose document is gone is left out."""
 
     def add_document(
-        self, document: DocumentRow, passages: Sequence[PassageRow], vectors: np.ndarray
+        self, document: Document, passages: Sequence[PassageRow], vectors: np.ndarray
     ) -> None:
         """Store a document with its passages and their vectors, replacing one of the same
         id; durable when this returns."""
@@ -83,14 +83,14 @@ class PassageIndex(Protocol):
     def delete_document(self, doc_id: str) -> bool:
         """Remove a document and its passages; False when there was none."""
 
-    def get_document(self, doc_id: str) -> DocumentRow | None: ...
+    def get_document(self, doc_id: str) -> Document | None: ...
 
     def content_hash(self, doc_id: str) -> str | None:
         """The stored document's content hash, to skip an unchanged one at ingest."""
 
     def passages_of(self, doc_id: str) -> list[PassageRow]: ...
 
-    def list_documents(self, limit: int, offset: int) -> list[tuple[DocumentRow, int]]:
+    def list_documents(self, limit: int, offset: int) -> list[tuple[Document, int]]:
         """A page of documents by id, each with its number of passages."""
 
     def count_documents(self) -> int: ...

@@ -16,8 +16,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -26,10 +27,12 @@ from index.errors import CorruptIndexError
 from index.faiss_vectors import HNSW_EF_CONSTRUCTION, VectorIndex
 from index.huge_pages import collapse_into_huge_pages
 from index.manifest import FORMAT_VERSION, Manifest, read_manifest, write_manifest
-from index.records import DocumentRow, PassageRow
+from index.records import Document, PassageRow
 from index.sqlite_store import PassageStore
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 STORE_NAME = "passages.sqlite3"
 VECTOR_NAME = "vectors.faiss"
@@ -49,11 +52,20 @@ def index_exists(directory: Path) -> bool:
 
 def stored_model(directory: Path) -> tuple[str, int] | None:
     """The (model, dimension) an existing index was built with, without loading it."""
+    return _read_store(directory, PassageStore.stored_model)
+
+
+def stored_passages(directory: Path) -> int:
+    """How many passages an index holds (0 when there is none), without loading it."""
+    return _read_store(directory, PassageStore.count_passages) or 0
+
+
+def _read_store(directory: Path, read: Callable[[PassageStore], T]) -> T | None:
     if not index_exists(directory):
         return None
     store = PassageStore(directory / STORE_NAME)
     try:
-        return store.stored_model()
+        return read(store)
     finally:
         store.close()
 
@@ -197,7 +209,7 @@ class LocalIndex:
     # -- writes ------------------------------------------------------------------
 
     def add_document(
-        self, document: DocumentRow, passages: Sequence[PassageRow], vectors: np.ndarray
+        self, document: Document, passages: Sequence[PassageRow], vectors: np.ndarray
     ) -> None:
         with self._lock:
             keys, removed, generation = self._store.upsert_document(document, passages, vectors)
@@ -292,13 +304,13 @@ class LocalIndex:
         passages = self._store.passages([key for key, _ in scored_keys])
         return self.cite([(passages[key], score) for key, score in scored_keys if key in passages])
 
-    def get_document(self, doc_id: str) -> DocumentRow | None:
+    def get_document(self, doc_id: str) -> Document | None:
         return self._store.get_document(doc_id)
 
     def content_hash(self, doc_id: str) -> str | None:
         return self._store.content_hash(doc_id)
 
-    def list_documents(self, limit: int, offset: int) -> list[tuple[DocumentRow, int]]:
+    def list_documents(self, limit: int, offset: int) -> list[tuple[Document, int]]:
         return self._store.list_documents(limit, offset)
 
     def passages_of(self, doc_id: str) -> list[PassageRow]:

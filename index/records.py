@@ -9,7 +9,10 @@ import numpy as np
 
 
 @dataclass(frozen=True)
-class DocumentRow:
+class Document:
+    """An article. ``content_hash`` is what its stored passages were made from: empty until
+    it is stored."""
+
     doc_id: str
     title: str
     text: str

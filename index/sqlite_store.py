@@ -21,7 +21,7 @@ import numpy as np
 from index.base import SearchFilters
 from index.errors import CorruptIndexError, ModelMismatchError
 from index.fts_terms import TOKENIZER, TermSplitter
-from index.records import DocumentRow, PassageRow
+from index.records import Document, PassageRow
 
 SCHEMA_VERSION = 1
 PAGE_SIZE = 16384
@@ -74,9 +74,9 @@ CREATE TABLE IF NOT EXISTS term_passages (
 _DOCUMENT_COLUMNS = "doc_id, title, text, source, url, published, metadata, content_hash"
 
 
-def _document_from_row(row: Sequence[object]) -> DocumentRow:
+def _document_from_row(row: Sequence[object]) -> Document:
     doc_id, title, text, source, url, published, metadata, content_hash = row
-    return DocumentRow(
+    return Document(
         doc_id=str(doc_id),
         title=str(title),
         text=str(text),
@@ -302,7 +302,7 @@ class PassageStore:
     # -- writes ------------------------------------------------------------------
 
     def upsert_document(
-        self, document: DocumentRow, passages: Sequence[PassageRow], vectors: np.ndarray
+        self, document: Document, passages: Sequence[PassageRow], vectors: np.ndarray
     ) -> tuple[list[int], list[int], int]:
         """Store a document, replacing one of the same id, in one transaction.
 
@@ -402,7 +402,7 @@ class PassageStore:
 
     # -- reads -------------------------------------------------------------------
 
-    def get_document(self, doc_id: str) -> DocumentRow | None:
+    def get_document(self, doc_id: str) -> Document | None:
         with self._lock:
             row = self._conn.execute(
                 f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE doc_id = ?", (doc_id,)
@@ -416,7 +416,7 @@ class PassageStore:
             ).fetchone()
         return None if row is None else str(row[0])
 
-    def list_documents(self, limit: int, offset: int) -> list[tuple[DocumentRow, int]]:
+    def list_documents(self, limit: int, offset: int) -> list[tuple[Document, int]]:
         """Documents ordered by id, with their passage counts (text left empty)."""
         with self._lock:
             rows = self._conn.execute(
@@ -446,7 +446,7 @@ class PassageStore:
         )
         return {passage.key: passage for passage in _passages_from_rows(rows)}
 
-    def citations(self, doc_ids: Iterable[str]) -> dict[str, DocumentRow]:
+    def citations(self, doc_ids: Iterable[str]) -> dict[str, Document]:
         """Documents with their citation fields only: id, title, source, link and date.
         The rest is left empty: SQLite reads a row's columns in order, and metadata and hash
         come after the article's text, so asking for them would read every cited article

@@ -7,10 +7,9 @@ import hashlib
 import json
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
-from index import DocumentRow
+from index import Document
 
 # Ids come from other systems (Victoria_(Australia), a URL): any text but control
 # characters, percent-encoded wherever a URL carries one.
@@ -25,45 +24,19 @@ class DocumentError(ValueError):
     """A document's fields are missing or invalid; the message says which and why."""
 
 
-@dataclass(frozen=True)
-class Document:
-    doc_id: str
-    title: str
-    text: str
-    source: str = ""
-    url: str = ""
-    published: str = ""
-    metadata: dict[str, Any] = field(default_factory=dict)
-
-    def content_hash(self) -> str:
-        """Changes whenever any field changes; an ingest skips a document whose hash it has."""
-        fields = [self.title, self.text, self.source, self.url, self.published, self.metadata]
-        payload = json.dumps(fields, ensure_ascii=False, sort_keys=True)
-        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
-
-    def to_row(self) -> DocumentRow:
-        return DocumentRow(
-            doc_id=self.doc_id,
-            title=self.title,
-            text=self.text,
-            source=self.source,
-            url=self.url,
-            published=self.published,
-            metadata=dict(self.metadata),
-            content_hash=self.content_hash(),
-        )
-
-    @classmethod
-    def from_row(cls, row: DocumentRow) -> Document:
-        return cls(
-            doc_id=row.doc_id,
-            title=row.title,
-            text=row.text,
-            source=row.source,
-            url=row.url,
-            published=row.published,
-            metadata=dict(row.metadata),
-        )
+def content_hash(document: Document) -> str:
+    """Changes whenever any field but the id changes; an ingest skips a document whose hash
+    (with the way it is split and embedded) the index already has."""
+    fields = [
+        document.title,
+        document.text,
+        document.source,
+        document.url,
+        document.published,
+        document.metadata,
+    ]
+    payload = json.dumps(fields, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def derive_doc_id(title: str, text: str) -> str:

@@ -18,7 +18,7 @@ import numpy as np
 from tqdm import tqdm
 
 from index import PassageIndex, PassageRow
-from qa.documents import Document
+from qa.documents import Document, content_hash
 from qa.encoder import Encoder, encode_spans_alone
 from qa.sentences import split_sentences
 from qa.splitting import SPLITTER_VERSION, split_passages
@@ -83,7 +83,7 @@ class Passager:
 
     def stored_hash(self, document: Document) -> str:
         """What the store keeps for a document: its content and how it was split."""
-        payload = f"{document.content_hash()}|{self.recipe}"
+        payload = f"{content_hash(document)}|{self.recipe}"
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
     def embedding_text(
@@ -181,7 +181,7 @@ def ingest_documents(
             for document, passages, status in group:
                 mine = encoded[offset : offset + len(passages)]
                 index.add_document(
-                    replace(document.to_row(), content_hash=passager.stored_hash(document)),
+                    replace(document, content_hash=passager.stored_hash(document)),
                     [
                         replace(passage, sentence_vectors=sentence_vectors)
                         if passage.sentence_spans

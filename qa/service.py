@@ -8,10 +8,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from index import PassageIndex, PassageRow, SearchFilters
+from index import Document, PassageIndex, PassageRow, SearchFilters
 from qa.abstention import is_answerable
 from qa.answers import Answer, AnsweredPassage, Citation, Highlight, passage_id
-from qa.documents import Document
 from qa.encoder import Encoder, load_encoder
 from qa.ingest import IngestSummary, Passager, WriteStatus, ingest_documents
 from qa.loaders import LoadResult, load_paths
@@ -173,11 +172,11 @@ class QAService:
         row = self.index.get_document(doc_id)
         if row is None:
             return None
-        return StoredDocument(Document.from_row(row), self.index.passages_of(doc_id))
+        return StoredDocument(row, self.index.passages_of(doc_id))
 
     def list_documents(self, limit: int, offset: int) -> list[DocumentListing]:
         return [
-            DocumentListing(Document.from_row(row), passages)
+            DocumentListing(row, passages)
             for row, passages in self.index.list_documents(limit, offset)
         ]
 

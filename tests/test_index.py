@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import CorruptIndexError, DocumentRow, LocalIndex, ModelMismatchError, PassageRow
+from index import CorruptIndexError, Document, LocalIndex, ModelMismatchError, PassageRow
 from index.base import SearchFilters
 from index.faiss_vectors import HNSW_EF_CONSTRUCTION
 from index.local import STORE_NAME, VECTOR_NAME
@@ -32,7 +32,7 @@ def add(
         start = text.index(piece, offset)
         passages.append(PassageRow(0, doc_id, ordinal, start, start + len(piece), piece))
         offset = start + len(piece)
-    document = DocumentRow(
+    document = Document(
         doc_id, f"Title {doc_id}", text, source, "", published, {}, f"hash-{doc_id}"
     )
     index.add_document(document, passages, np.vstack([unit(seed) for seed in seeds]))
@@ -225,7 +225,7 @@ def add_texts(index: LocalIndex, doc_id: str, texts: list[str]) -> None:
     for ordinal, text in enumerate(texts):
         passages.append(PassageRow(0, doc_id, ordinal, offset, offset + len(text), text))
         offset += len(text) + 1
-    document = DocumentRow(doc_id, "", " ".join(texts), "", "", "", {}, f"hash-{doc_id}")
+    document = Document(doc_id, "", " ".join(texts), "", "", "", {}, f"hash-{doc_id}")
     vectors = np.vstack([unit(len(doc_id) + i) for i in range(len(texts))])
     index.add_document(document, passages, vectors)
 
@@ -317,7 +317,7 @@ def test_passages_come_back_with_their_own_sentence_vectors(index: LocalIndex) -
         PassageRow(0, "a", i, 0, len(text), text, spans[i], None if i == 1 else stored[i])
         for i, text in enumerate(texts)
     ]
-    document = DocumentRow("a", "", " ".join(texts), "", "", "", {}, "hash-a")
+    document = Document("a", "", " ".join(texts), "", "", "", {}, "hash-a")
     index.add_document(document, passages, np.vstack([unit(i) for i in range(3)]))
     keys = [passage.key for passage in index.passages_of("a")]
     read = sorted(index.passages(keys).values(), key=lambda passage: passage.ordinal)

@@ -3,7 +3,8 @@ worker, the settings and the request metrics, all kept on the app's state."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 
@@ -26,35 +27,23 @@ class ServiceSlot:
         return self.service
 
 
-# These are async, though none waits: FastAPI runs a plain function dependency on a worker
-# thread, a thread hop for every request.
+def _state(name: str) -> Callable[[Request], Awaitable[Any]]:
+    """A dependency that reads app.state.NAME. Async, though it does not wait: FastAPI runs
+    a plain function dependency on a worker thread, a thread hop for every request."""
+
+    async def read(request: Request) -> Any:
+        return getattr(request.app.state, name)
+
+    return read
+
+
 async def _service(request: Request) -> QAService:
     slot: ServiceSlot = request.app.state.slot
     return slot.get()
 
 
-async def _slot(request: Request) -> ServiceSlot:
-    slot: ServiceSlot = request.app.state.slot
-    return slot
-
-
-async def _worker(request: Request) -> ModelWorker:
-    worker: ModelWorker = request.app.state.worker
-    return worker
-
-
-async def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-async def _metrics(request: Request) -> Metrics:
-    metrics: Metrics = request.app.state.metrics
-    return metrics
-
-
 Service = Annotated[QAService, Depends(_service)]
-Slot = Annotated[ServiceSlot, Depends(_slot)]
-Worker = Annotated[ModelWorker, Depends(_worker)]
-AppSettings = Annotated[Settings, Depends(_settings)]
-AppMetrics = Annotated[Metrics, Depends(_metrics)]
+Slot = Annotated[ServiceSlot, Depends(_state("slot"))]
+Worker = Annotated[ModelWorker, Depends(_state("worker"))]
+AppSettings = Annotated[Settings, Depends(_state("settings"))]
+AppMetrics = Annotated[Metrics, Depends(_state("metrics"))]

@@ -284,10 +284,7 @@ class PassageStore:
                 return
             if stored_model != model or int(stored_dimension) != dimension:
                 raise ModelMismatchError(
-                    f"the index at {self.path.parent} was built with the model {stored_model!r} "
-                    f"({stored_dimension} dimensions), but the encoder is {model!r} "
-                    f"({dimension} dimensions); use the same model (QA_MODEL) or build a new "
-                    "index for this one"
+                    self.path.parent, (stored_model, int(stored_dimension)), (model, dimension)
                 )
 
     def stored_model(self) -> tuple[str, int] | None:

@@ -25,7 +25,4 @@ def refuse_another_model(settings: Settings) -> None:
     another model than the settings give."""
     built_with = stored_model(settings.index_dir)
     if built_with is not None and built_with[0] != settings.index_model:
-        raise ModelMismatchError(
-            f"the index at {settings.index_dir} was built with the model {built_with[0]!r}, "
-            f"but the settings give {settings.index_model!r} (QA_MODEL, QA_EMBED_TITLE)"
-        )
+        raise ModelMismatchError(settings.index_dir, built_with, (settings.index_model, None))

@@ -121,7 +121,7 @@ class LocalIndex:
         return vectors
 
     def _back_with_huge_pages(self, vectors: VectorIndex) -> None:
-        """On a background thread, so that searches need not wait: 0.4-3 s at a million."""
+        """On a background thread, so that searches need not wait for the seconds it takes."""
         if sum(array.nbytes for array in vectors.searched_arrays()) < HUGE_PAGES_FROM_BYTES:
             return
 

@@ -18,7 +18,7 @@ from api.dependencies import ServiceSlot
 from api.errors import BodySizeLimit, install_error_handlers
 from api.metrics import Metrics, RequestMetrics
 from api.model_worker import ModelWorker
-from api.pages import install_pages
+from api.pages import NoSniff, install_pages
 from api.routes import documents, operations, questions
 from qa.service import QAService
 from qa.settings import Settings, get_settings
@@ -84,6 +84,7 @@ def create_app(
         app.include_router(router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestMetrics, metrics=app.state.metrics)
+    app.add_middleware(NoSniff)
     return app
 
 

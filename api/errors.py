@@ -16,6 +16,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from qa.documents import LONE_SURROGATE
+
 log = logging.getLogger(__name__)
 
 
@@ -45,6 +47,8 @@ def describe_validation_errors(errors: list[dict[str, Any]]) -> tuple[str, list[
             message = "is required"
         elif kind == "extra_forbidden":
             message = "is not a known field"
+        elif kind == "string_unicode":
+            message = LONE_SURROGATE
         elif not field and kind in ("model_attributes_type", "dict_type"):
             message = "the request body must be a JSON object"
         message = message.removeprefix("Value error, ")
@@ -64,6 +68,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, error: HTTPException) -> JSONResponse:
         if isinstance(error.__cause__, UnicodeDecodeError):
             return error_response(422, "the request body is not valid UTF-8")
+        if error.status_code == 400 and error.detail == "There was an error parsing the body":
+            # Valid JSON that Python's parser refuses: nested too deep, or a number of
+            # thousands of digits.
+            return error_response(422, "the request body is JSON too deeply nested or too long")
         detail = error.detail if isinstance(error.detail, str) else json.dumps(error.detail)
         return error_response(error.status_code, detail, headers=dict(error.headers or {}))
 

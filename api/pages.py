@@ -12,6 +12,8 @@ from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -63,10 +65,32 @@ def install_pages(app: FastAPI) -> None:
             swagger_favicon_url="/static/favicon.svg",
         )
 
-    @app.get("/", include_in_schema=False)
+    # HEAD answers as GET does (without the body): monitors and link checkers use it.
+    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
     def chat_page() -> FileResponse:
         return FileResponse(STATIC_DIR / "index.html", headers=PAGE_HEADERS)
 
-    @app.get("/read", include_in_schema=False)
+    @app.api_route("/read", methods=["GET", "HEAD"], include_in_schema=False)
     def article_page() -> FileResponse:
         return FileResponse(STATIC_DIR / "read.html", headers=PAGE_HEADERS)
+
+
+class NoSniff:
+    """``X-Content-Type-Options: nosniff`` on every response, JSON and /docs included, so
+    that no browser reads a body as another type than it is sent as."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_header(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+            await send(message)
+
+        await self.app(scope, receive, send_with_header)

@@ -24,7 +24,9 @@ class Filters(BaseModel):
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(description="The question, 1 to QA_MAX_QUESTION_CHARS characters.")
+    question: str = Field(
+        min_length=1, description="The question, 1 to QA_MAX_QUESTION_CHARS characters."
+    )
     k: int | None = Field(None, description="How many passages (1 to QA_MAX_K).")
     filters: Filters | None = None
 
@@ -44,7 +46,7 @@ class DocumentIn(BaseModel):
 
     doc_id: str | None = Field(None, description="Stable id; derived from the content if absent.")
     title: str | None = None
-    text: str | None = Field(None, description="The article's text (alias: body).")
+    text: str | None = Field(None, min_length=1, description="The article's text (alias: body).")
     body: str | None = None
     source: str | None = None
     url: str | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import unicodedata
 from collections.abc import Mapping
 from typing import Any
@@ -16,6 +17,12 @@ from index import Document
 MAX_DOC_ID_CHARS = 256
 MAX_TITLE_CHARS = 500
 MAX_FIELD_CHARS = 2000
+# Metadata is stored and returned as JSON: bounded so that no document is too deep or too
+# large to read back.
+MAX_METADATA_DEPTH = 16
+MAX_METADATA_BYTES = 65_536
+# Half of a UTF-16 pair on its own: no encoding can store or send it.
+LONE_SURROGATE = "must not hold a lone surrogate (\\ud800-\\udfff), which no encoding can store"
 
 _KNOWN_FIELDS = {"doc_id", "title", "text", "body", "source", "url", "published", "published_at"}
 
@@ -43,6 +50,10 @@ def derive_doc_id(title: str, text: str) -> str:
     """A stable id from the content, for documents that come without one."""
     digest = hashlib.sha256(f"{title}\n\n{text}".encode()).hexdigest()
     return f"doc-{digest[:16]}"
+
+
+def has_lone_surrogate(text: str) -> bool:
+    return any("\ud800" <= char <= "\udfff" for char in text)
 
 
 def is_valid_doc_id(doc_id: str) -> bool:
@@ -80,6 +91,8 @@ def _string_field(fields: Mapping[str, Any], name: str, limit: int) -> str:
         return ""
     if not isinstance(value, str):
         raise DocumentError(f"{name} must be a string, not {type(value).__name__}")
+    if has_lone_surrogate(value):
+        raise DocumentError(f"{name} {LONE_SURROGATE}")
     value = value.strip()
     if len(value) > limit:
         raise DocumentError(f"{name} is longer than {limit} characters")
@@ -94,6 +107,8 @@ def document_from_fields(fields: Mapping[str, Any]) -> Document:
     text = fields.get("text", fields.get("body"))
     if not isinstance(text, str) or not text.strip():
         raise DocumentError("text (or body) is missing or empty")
+    if has_lone_surrogate(text):
+        raise DocumentError(f"text {LONE_SURROGATE}")
     title = _string_field(fields, "title", MAX_TITLE_CHARS)
     if not title:
         # Keep the document findable by a readable name: its first line stands in.
@@ -113,6 +128,7 @@ def document_from_fields(fields: Mapping[str, Any]) -> Document:
         metadata = {**metadata, **nested}
     elif nested is not None:
         metadata["metadata"] = nested
+    _check_metadata(metadata)
     return Document(
         doc_id=doc_id,
         title=title,
@@ -122,3 +138,25 @@ def document_from_fields(fields: Mapping[str, Any]) -> Document:
         published=published,
         metadata=metadata,
     )
+
+
+def _check_metadata(metadata: dict[str, Any]) -> None:
+    """Metadata that can be stored as JSON and read back: finite numbers, valid text, at
+    most MAX_METADATA_DEPTH levels deep and MAX_METADATA_BYTES long."""
+    pending: list[tuple[Any, int]] = [(metadata, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_METADATA_DEPTH:
+            raise DocumentError(f"metadata is nested deeper than {MAX_METADATA_DEPTH} levels")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise DocumentError("metadata holds a number that is not finite (NaN or infinity)")
+        if isinstance(value, str) and has_lone_surrogate(value):
+            raise DocumentError(f"metadata {LONE_SURROGATE}")
+        if isinstance(value, dict):
+            pending += [(key, depth) for key in value]
+            pending += [(item, depth + 1) for item in value.values()]
+        elif isinstance(value, list):
+            pending += [(item, depth + 1) for item in value]
+    size = len(json.dumps(metadata, ensure_ascii=False).encode("utf-8"))
+    if size > MAX_METADATA_BYTES:
+        raise DocumentError(f"metadata is over {MAX_METADATA_BYTES} bytes as JSON ({size})")

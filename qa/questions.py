@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index import SearchFilters
+from qa.documents import LONE_SURROGATE, has_lone_surrogate
 from qa.settings import Mode, Settings
 
 
@@ -49,6 +50,8 @@ def make_question(
     text = text.strip()
     if not text:
         raise QuestionError("question", "must not be empty")
+    if has_lone_surrogate(text):
+        raise QuestionError("question", LONE_SURROGATE)
     if len(text) > settings.max_question_chars:
         raise QuestionError("question", f"must be at most {settings.max_question_chars} characters")
     k = settings.default_k if k is None else k

@@ -172,6 +172,22 @@ def test_ids_from_other_systems_travel_percent_encoded(server: RunningServer, do
         assert client.get(f"/documents/{quoted}").status_code == 404
 
 
+def test_every_response_says_nosniff_and_pages_answer_head(server: RunningServer) -> None:
+    with server.client() as client:
+        for response in (
+            client.post("/ask", json={"question": "barrier cost?"}),
+            client.post("/ask", json={"question": ""}),
+            client.get("/docs"),
+            client.get("/documents/nope"),
+            client.get("/static/app.js"),
+        ):
+            assert response.headers["x-content-type-options"] == "nosniff", response.url
+        for path in ("/", "/read"):
+            head, get = client.head(path), client.get(path)
+            assert head.status_code == get.status_code == 200 and head.content == b""
+            assert head.headers["content-type"] == get.headers["content-type"]
+
+
 def test_operations_endpoints(server: RunningServer) -> None:
     with server.client() as client:
         assert client.get("/healthz").json() == {"status": "ok"}
@@ -188,6 +204,13 @@ def test_operations_endpoints(server: RunningServer) -> None:
 
 
 LONG = "x" * 1001
+
+# Metadata nested 260 levels deep: once stored, it could no longer be read back as JSON.
+DEEP: dict = {}
+_level = DEEP
+for _ in range(260):
+    _level["inner"] = {}
+    _level = _level["inner"]
 
 BAD_REQUESTS = [
     ("empty question", "POST", "/ask", {"json": {"question": ""}}, 422, "question"),
@@ -276,6 +299,78 @@ BAD_REQUESTS = [
         422,
         "metadata",
     ),
+    (
+        "question lone surrogate",
+        "POST",
+        "/ask",
+        {
+            "content": b'{"question": "war \\ud800"}',
+            "headers": {"content-type": "application/json"},
+        },
+        422,
+        "surrogate",
+    ),
+    (
+        "document lone surrogate",
+        "POST",
+        "/documents",
+        {
+            "content": b'{"text": "war \\udc00 ends"}',
+            "headers": {"content-type": "application/json", "Authorization": f"Bearer {TOKEN}"},
+        },
+        422,
+        "surrogate",
+    ),
+    (
+        "document empty text",
+        "POST",
+        "/documents",
+        {"json": {"text": ""}, "headers": {"Authorization": f"Bearer {TOKEN}"}},
+        422,
+        "text",
+    ),
+    (
+        "metadata too deep",
+        "POST",
+        "/documents",
+        {"json": {"text": "x", "metadata": DEEP}, "headers": {"Authorization": f"Bearer {TOKEN}"}},
+        422,
+        "deeper",
+    ),
+    (
+        "metadata not a finite number",
+        "POST",
+        "/documents",
+        {
+            "content": b'{"text": "x", "metadata": {"ratio": NaN}}',
+            "headers": {"content-type": "application/json", "Authorization": f"Bearer {TOKEN}"},
+        },
+        422,
+        "finite",
+    ),
+    (
+        "json nested beyond the parser",
+        "POST",
+        "/ask",
+        {
+            "content": b'{"question": "q", "filters": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+            "headers": {"content-type": "application/json"},
+        },
+        422,
+        "nested",
+    ),
+    (
+        "number of thousands of digits",
+        "POST",
+        "/ask",
+        {
+            "content": b'{"question": "q", "k": 1' + b"0" * 5000 + b"}",
+            "headers": {"content-type": "application/json"},
+        },
+        422,
+        "long",
+    ),
+    ("offset beyond 64 bits", "GET", "/documents", {"params": {"offset": 2**63}}, 422, "offset"),
     (
         "delete unknown",
         "DELETE",

@@ -32,7 +32,8 @@ ONE_DOCUMENT = "/{doc_id:path}"
 def list_documents(
     service: Service,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    # SQLite's integers are 64-bit: a larger offset could not be asked of it.
+    offset: Annotated[int, Query(ge=0, le=2**62)] = 0,
 ) -> DocumentList:
     """The documents in the index, by id, a page at a time."""
     listings = service.list_documents(limit, offset)

@@ -70,12 +70,39 @@ def _read_store(directory: Path, read: Callable[[PassageStore], T]) -> T | None:
         store.close()
 
 
+def _refuse_a_lost_store(directory: Path, manifest: Manifest | None) -> None:
+    """A store that is gone or empty beside a manifest naming documents was lost, not
+    never made: serving it as a new, empty index would hide the loss (and overwrite the
+    manifest that tells of it)."""
+    store = directory / STORE_NAME
+    if manifest is None or not manifest.documents:
+        return
+    if not store.is_file() or store.stat().st_size == 0:
+        raise CorruptIndexError(_lost_store_message(directory, manifest))
+
+
+def _lost_store_message(directory: Path, manifest: Manifest) -> str:
+    return (
+        f"the passage store {directory / STORE_NAME} is missing or empty, but the index's "
+        f"manifest says it holds {manifest.documents} documents: restore the store from a "
+        "backup, or move the directory away to build a new index"
+    )
+
+
 class LocalIndex:
     """FAISS + SQLite in one directory; safe to share between the threads of a process."""
 
     def __init__(
-        self, directory: Path, model: str, dimension: int, hnsw_from: int = HNSW_FROM
+        self,
+        directory: Path,
+        model: str,
+        dimension: int,
+        hnsw_from: int = HNSW_FROM,
+        *,
+        check_store: bool = True,
     ) -> None:
+        """Open (or create) the index in a directory. ``check_store`` runs SQLite's
+        quick_check over the whole store first."""
         self.directory = directory
         self.model = model
         self.dimension = dimension
@@ -83,7 +110,14 @@ class LocalIndex:
         self.hnsw_from = hnsw_from
         directory.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
+        manifest = read_manifest(directory)
+        _refuse_a_lost_store(directory, manifest)
         self._store = PassageStore(directory / STORE_NAME)
+        if check_store:
+            self._store.quick_check()
+        if manifest is not None and manifest.documents and not self._store.count_documents():
+            self._store.close()
+            raise CorruptIndexError(_lost_store_message(directory, manifest))
         self._store.bind_model(model, dimension)
         self._dirty = False
         # The store generation that the in-memory vectors reflect.
@@ -100,7 +134,10 @@ class LocalIndex:
         reason = self._why_stale(manifest, self._generation, passages)
         if reason is None:
             try:
-                vectors = VectorIndex.load(self.directory / VECTOR_NAME, self.dimension)
+                assert manifest is not None  # _why_stale found it
+                vectors = VectorIndex.load(
+                    self.directory / VECTOR_NAME, self.dimension, manifest.vector_checksum
+                )
                 built_with = vectors.graph_ef_construction
                 if len(vectors) != passages:
                     reason = f"it holds {len(vectors)} vectors for {passages} passages"
@@ -179,7 +216,7 @@ class LocalIndex:
         return None
 
     def _write_vectors(self, vectors: VectorIndex, generation: int) -> None:
-        vectors.save(self.directory / VECTOR_NAME)
+        checksum = vectors.save(self.directory / VECTOR_NAME)
         write_manifest(
             self.directory,
             Manifest(
@@ -191,6 +228,7 @@ class LocalIndex:
                 generation=generation,
                 vector_file=VECTOR_NAME,
                 vector_index=vectors.description,
+                vector_checksum=checksum,
             ),
         )
 

@@ -26,6 +26,8 @@ class Manifest:
     generation: int
     vector_file: str
     vector_index: str
+    # The vector file's checksum (faiss_vectors.checksum_of); empty in older manifests.
+    vector_checksum: str = ""
 
 
 def read_manifest(directory: Path) -> Manifest | None:

@@ -196,6 +196,22 @@ class PassageStore:
         with self._lock:
             self._conn.close()
 
+    def quick_check(self) -> None:
+        """SQLite's quick_check over the whole store: CorruptIndexError naming what it found
+        damaged, rather than errors on the questions that happen to read it."""
+        with self._lock:
+            try:
+                rows = self._conn.execute("PRAGMA quick_check(5)").fetchall()
+            except sqlite3.DatabaseError as error:
+                rows = [(str(error),)]
+        problems = [str(row[0]) for row in rows if row[0] != "ok"]
+        if problems:
+            raise CorruptIndexError(
+                f"the passage store {self.path} is damaged ({'; '.join(problems)}); it is the "
+                "index's source of truth: restore it from a backup or re-ingest the articles "
+                "into a new index"
+            )
+
     # -- metadata ----------------------------------------------------------------
 
     def _meta(self, key: str) -> str | None:

@@ -94,6 +94,11 @@ class Settings(BaseSettings):
         description="BM25 leaves out a question's words found in more passages than this "
         "(0: never); bounds the cost of common words in a large index.",
     )
+    check_store: bool = Field(
+        True,
+        description="Check the passage store with SQLite's quick_check when the index opens "
+        "(reads the whole store: turn off for stores of many gigabytes).",
+    )
     hnsw_from: int = Field(
         HNSW_FROM,
         ge=1,

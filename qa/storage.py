@@ -13,7 +13,13 @@ from qa.settings import Settings
 
 def open_index(settings: Settings, dimension: int) -> PassageIndex:
     """The index for vectors of this dimension; a new one is created when there is none."""
-    return LocalIndex(settings.index_dir, settings.index_model, dimension, settings.hnsw_from)
+    return LocalIndex(
+        settings.index_dir,
+        settings.index_model,
+        dimension,
+        settings.hnsw_from,
+        check_store=settings.check_store,
+    )
 
 
 def has_index(settings: Settings) -> bool:

@@ -129,7 +129,7 @@ def test_an_index_built_with_another_model_is_refused(tmp_path: Path, index: Loc
         LocalIndex(tmp_path / "index", MODEL, 32)
 
 
-@pytest.mark.parametrize("damage", ["corrupt", "missing", "truncated", "manifest"])
+@pytest.mark.parametrize("damage", ["corrupt", "missing", "truncated", "manifest", "inside"])
 def test_a_lost_or_corrupt_vector_file_is_rebuilt_from_the_store(
     tmp_path: Path, index: LocalIndex, damage: str
 ) -> None:
@@ -142,10 +142,16 @@ def test_a_lost_or_corrupt_vector_file_is_rebuilt_from_the_store(
         vector_file.unlink()
     elif damage == "truncated":
         vector_file.write_bytes(vector_file.read_bytes()[:100])
+    elif damage == "inside":
+        # Vectors overwritten, header intact: FAISS would read it and serve wrong answers.
+        data = bytearray(vector_file.read_bytes())
+        data[-2 * 4 * DIMENSION : -4 * DIMENSION] = b"\xff" * (4 * DIMENSION)
+        vector_file.write_bytes(bytes(data))
     else:
         (tmp_path / "index" / "manifest.json").write_text("{", "utf-8")
     reopened = LocalIndex(tmp_path / "index", MODEL, DIMENSION)
     assert top(reopened, 3) == ["part3."]
+    assert all(np.isfinite(r.score) for r in reopened.search(unit(1), 3))
     assert read_manifest(tmp_path / "index") is not None
 
 
@@ -415,3 +421,36 @@ def test_an_hnsw_graph_built_with_a_narrower_beam_is_rebuilt(tmp_path: Path) -> 
     reopened.close()
     rebuilt = faiss.read_index(str(path))
     assert faiss.downcast_index(rebuilt.index).hnsw.efConstruction == HNSW_EF_CONSTRUCTION
+
+
+@pytest.mark.parametrize("loss", ["deleted", "emptied"])
+def test_a_lost_store_beside_a_manifest_refuses_to_open(tmp_path: Path, loss: str) -> None:
+    directory = tmp_path / "index"
+    index = LocalIndex(directory, MODEL, DIMENSION)
+    add(index, "a", [1, 2])
+    index.close()
+    manifest = (directory / "manifest.json").read_bytes()
+    for path in directory.glob(f"{STORE_NAME}*"):  # the store and its WAL files
+        path.unlink()
+    if loss == "emptied":
+        (directory / STORE_NAME).write_bytes(b"")
+    with pytest.raises(CorruptIndexError, match="manifest says it holds 1 documents"):
+        LocalIndex(directory, MODEL, DIMENSION)
+    assert (directory / "manifest.json").read_bytes() == manifest
+
+
+def test_a_store_damaged_inside_is_refused_at_open(tmp_path: Path) -> None:
+    directory = tmp_path / "index"
+    index = LocalIndex(directory, MODEL, DIMENSION)
+    for number in range(60):
+        add(index, f"doc{number}", [number, number + 100])
+    index.close()
+    store = directory / STORE_NAME
+    data = bytearray(store.read_bytes())
+    page = 16384
+    # Scramble the headers and cell pointers of the pages past the first (the schema's).
+    for start in range(page, len(data), page):
+        data[start : start + 200] = bytes(range(200))
+    store.write_bytes(bytes(data))
+    with pytest.raises(CorruptIndexError, match=r"damaged|cannot be read"):
+        LocalIndex(directory, MODEL, DIMENSION)

@@ -1,11 +1,14 @@
-"""The one thread that runs the model, and the thread that searches.
+"""The threads behind the HTTP routes: one encodes questions, one searches, one writes.
 
-Every forward pass goes through the model thread: one at a time keeps the cores from
+Questions' forward passes go through the model thread: one at a time keeps the cores from
 being fought over. Questions that arrive while it is busy are handed to the service
 together (``QAService.encode``), on one core, leaving the other to the search thread and
 HTTP. Their answers (``QAService.answer``: search, fusion, highlight) run on the search
 thread while the model thread encodes the next ones, so under load the two overlap.
-Document writes run on the model thread, in the order they arrived.
+
+Document writes (embedding an article's passages and storing them) run on a writer
+thread of their own, in the order they arrived, so that no question waits behind one; at
+most ``MAX_WAITING_WRITES`` wait their turn, and more are refused until they drain.
 """
 
 from __future__ import annotations
@@ -26,6 +29,12 @@ T = TypeVar("T")
 
 # Most questions encoded in one forward pass.
 MAX_BATCH = 32
+# Writes accepted and not yet stored, beyond which a write is refused (503, Retry-After).
+MAX_WAITING_WRITES = 8
+
+
+class WritesBackedUp(RuntimeError):
+    """Too many writes are waiting; the client should retry later."""
 
 
 @dataclass(frozen=True)
@@ -35,18 +44,14 @@ class _Question:
     result: Future[Answer]
 
 
-@dataclass(frozen=True)
-class _Call:
-    function: Callable[..., Any]
-    args: tuple[Any, ...]
-    result: Future[Any]
-
-
 class ModelWorker:
     def __init__(self) -> None:
-        self._queue: queue.SimpleQueue[_Question | _Call | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Question | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="model", daemon=True)
         self._searches = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search")
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="writer")
+        # Writes accepted and not finished; changed on the event loop's thread only.
+        self.writes_waiting = 0
         # Questions asked and not yet answered; changed on the event loop's thread only,
         # read by the model thread to tell a lone question from one among others.
         self._in_flight = 0
@@ -61,15 +66,22 @@ class ModelWorker:
         finally:
             self._in_flight -= 1
 
-    async def call(self, function: Callable[..., T], *args: Any) -> T:
-        result: Future[T] = Future()
-        self._queue.put(_Call(function, args, result))
-        return await asyncio.wrap_future(result)
+    async def write(self, function: Callable[..., T], *args: Any) -> T:
+        """``function(*args)`` on the writer thread, after the writes before it; questions
+        go on meanwhile. WritesBackedUp when MAX_WAITING_WRITES already wait."""
+        if self.writes_waiting >= MAX_WAITING_WRITES:
+            raise WritesBackedUp(f"{self.writes_waiting} writes are waiting to be stored")
+        self.writes_waiting += 1
+        try:
+            return await asyncio.wrap_future(self._writer.submit(function, *args))
+        finally:
+            self.writes_waiting -= 1
 
     def shutdown(self) -> None:
         self._queue.put(None)
         self._thread.join(timeout=30)
         self._searches.shutdown(wait=True)
+        self._writer.shutdown(wait=True)
 
     def _run(self) -> None:
         while True:
@@ -87,12 +99,7 @@ class ModelWorker:
                     self._queue.put(None)  # finish this round, then stop
                     break
                 work.append(item)
-            questions = [item for item in work if isinstance(item, _Question)]
-            for item in work:
-                if isinstance(item, _Call):
-                    _settle(item.result, item.function, *item.args)
-            if questions:
-                self._answer(questions)
+            self._answer(work)
 
     def _answer(self, questions: list[_Question]) -> None:
         # Questions go to the service of the first: one service a server.

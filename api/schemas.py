@@ -108,6 +108,8 @@ class Readiness(BaseModel):
     documents: int
     passages: int
     model: str
+    writes_waiting: int = Field(description="Documents posted and not yet stored.")
+    writes_backed_up: bool = Field(description="True while new writes are refused (503).")
 
 
 class Examples(BaseModel):

@@ -37,6 +37,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -75,9 +76,14 @@ class BenchConfig:
     work_dir: Path = Path("data/bench")
 
 
+# The write token of the bench's own servers (loopback only, for the timed write).
+BENCH_TOKEN = "bench-" + os.urandom(8).hex()
+
+
 def _served(index_dir: Path, log: Path, *, check_store: bool = True) -> ServedIndex:
     """A server of the index with the settings of this environment but its seeds."""
     environment = {k: v for k, v in os.environ.items() if k != "QA_SEEDS_DIR"}
+    environment["QA_API_TOKEN"] = BENCH_TOKEN
     if not check_store:
         environment["QA_CHECK_STORE"] = "false"
     return ServedIndex(index_dir, log, environment=environment).start()
@@ -163,6 +169,48 @@ class _Client:
         self._client.close()
 
 
+def _during_a_write(server: ServedIndex, questions: list[str], sample: Path) -> dict[str, Any]:
+    """/ask latency while the longest text a client may post (QA_MAX_DOCUMENT_CHARS, made
+    of the sample's articles) is embedded and stored, beside the same questions before it;
+    the document is deleted afterwards."""
+    import httpx
+
+    limit = Settings().max_document_chars
+    text = "\n\n".join(document.text for document in load_set(sample).documents)[:limit]
+    auth = {"Authorization": f"Bearer {BENCH_TOKEN}"}
+    with httpx.Client(base_url=server.base_url, timeout=600) as client:
+
+        def ask(question: str) -> float:
+            started = time.perf_counter()
+            client.post("/ask", json={"question": question, "k": 5}).raise_for_status()
+            return (time.perf_counter() - started) * 1000
+
+        before = [ask(question) for question in questions[:100]]
+        with httpx.Client(base_url=server.base_url, timeout=600) as writer:
+            started = time.perf_counter()
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                write = pool.submit(
+                    writer.post,
+                    "/documents",
+                    json={"doc_id": "bench-write", "text": text},
+                    headers=auth,
+                )
+                during: list[float] = []
+                while not during or not write.done():  # one at least, for a short write
+                    during.append(ask(questions[len(during) % len(questions)]))
+                write.result().raise_for_status()
+            write_seconds = time.perf_counter() - started
+            writer.delete("/documents/bench-write", headers=auth).raise_for_status()
+    return {
+        "document_chars": len(text),
+        "passages": write.result().json()["passages"],
+        "write_seconds": round(write_seconds, 2),
+        "questions_during": len(during),
+        "before": {**_summary(before), "p99_ms": round(_percentile(before, 0.99), 2)},
+        "during": {**_summary(during), "p99_ms": round(_percentile(during, 0.99), 2)},
+    }
+
+
 def _take_turns(questions: list[str], *askers: Callable[[str], Any]) -> list[list[Any]]:
     """Each asker's answers to the same questions, asked in turns of ``TURN_QUESTIONS``
     (the first asker's turn, then the second's, ...): all are timed in the same minutes of
@@ -218,9 +266,11 @@ def measure_server(
             )
             runs.append(json.loads(load.stdout))
         memory_after_load = _memory_kb(server.pid)
+        during_write = _during_a_write(server, questions, config.ingest_sample)
     finally:
         server.stop()
     figures = {
+        "during_write": during_write,
         "ready_seconds": round(ready_seconds, 2),
         "wall": _summary(wall),
         "inside": _summary(inside),
@@ -495,6 +545,22 @@ def run_bench(config: BenchConfig, log: Path) -> dict[str, Any]:
     }
 
 
+def _write_rows(during: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """The rows of /ask during a posted write, when the run measured them."""
+    if not during:
+        return []
+    before, meanwhile = during["before"], during["during"]
+    return [
+        (
+            f"`/ask` while a {during['document_chars']:,}-character article is posted "
+            f"({during['passages']} passages, {during['write_seconds']} s, "
+            f"{during['questions_during']} questions meanwhile), p50 / p99 (ms)",
+            f"{meanwhile['p50_ms']} / {meanwhile['p99_ms']} (before: {before['p50_ms']} / "
+            f"{before['p99_ms']})",
+        )
+    ]
+
+
 def markdown(result: dict[str, Any]) -> str:
     server, plain, ingest = result["server"], result["plain_recipe"], result["ingest"]
     load = server["throughput"]
@@ -519,6 +585,7 @@ def markdown(result: dict[str, Any]) -> str:
          f"{ingest['qa_passages_per_second']} / {ingest['plain_passages_per_second']} "
          f"({ingest['passages']} passages)"),
         ("**ingest qa / plain**", f"**{result['ratios']['ingest_over_plain']}**"),
+        *_write_rows(server.get("during_write")),
     ]  # fmt: skip
     lines = [
         f"**qa bench, {result['date']}, {result['machine']}**: {result['passages']} passages, "

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -53,6 +54,10 @@ class Encoder(Protocol):
         self, texts: Sequence[str], spans: Sequence[Sequence[Span]], *, batch_size: int = 32
     ) -> list[tuple[np.ndarray, np.ndarray]]:
         """Each text's vector, and one vector for each of its spans (sentences)."""
+        ...
+
+    def sharing_cores(self) -> AbstractContextManager[None]:
+        """While inside, this thread's forward passes leave cores to other threads."""
         ...
 
 
@@ -128,6 +133,10 @@ class TorchEncoder:
 
     def encode_questions(self, texts: Sequence[str], *, busy: bool = False) -> np.ndarray:
         return self.encode(texts)
+
+    def sharing_cores(self) -> AbstractContextManager[None]:
+        # torch's thread count is process-wide: nothing to narrow for one thread.
+        return nullcontext()
 
     def encode_in_context(
         self, texts: Sequence[str], spans: Sequence[Sequence[Span]], *, batch_size: int = 32

@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import tempfile
+import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -205,6 +206,8 @@ class OnnxEncoder:
         # A second session on one thread, for questions while others wait: it leaves the
         # other core to the HTTP and search threads; a lone question still gets both.
         self._lean_session = _open_session(wanted, 1)
+        # Threads inside sharing_cores().
+        self._sharing = threading.local()
 
         from tokenizers import Tokenizer
 
@@ -264,6 +267,19 @@ class OnnxEncoder:
             vectors[chosen] = self._run([texts[i] for i in chosen])
         return vectors
 
+    @contextmanager
+    def sharing_cores(self) -> Iterator[None]:
+        """Forward passes on this thread use one core while inside: a write's embedding
+        leaves the other to the questions answered meanwhile."""
+        self._sharing.on = True
+        try:
+            yield
+        finally:
+            self._sharing.on = False
+
+    def _current_session(self) -> Any:
+        return self._lean_session if getattr(self._sharing, "on", False) else self._session
+
     def encode_query(self, text: str) -> np.ndarray:
         return self._run([text])[0]
 
@@ -283,7 +299,7 @@ class OnnxEncoder:
         for row, encoding in enumerate(encodings):
             ids[row, : len(encoding.ids)] = encoding.ids
             mask[row, : len(encoding.ids)] = 1
-        (embedding,) = (self._session if session is None else session).run(
+        (embedding,) = (self._current_session() if session is None else session).run(
             ["embedding"],
             {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
         )
@@ -299,7 +315,7 @@ class OnnxEncoder:
         for text, text_spans in zip(texts, spans, strict=True):
             encoding = self._tokenizer.encode(text)
             ids = np.asarray([encoding.ids], dtype=np.int64)
-            embedding, tokens = self._session.run(
+            embedding, tokens = self._current_session().run(
                 ["embedding", "tokens"],
                 {
                     "input_ids": ids,

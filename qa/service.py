@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -159,9 +160,13 @@ class QAService:
         self.index.flush()
         return loaded, summary
 
-    def add_document(self, document: Document) -> tuple[WriteStatus, int]:
-        """Store one document; durable and searchable when this returns."""
-        summary = self.add_documents([document])
+    def add_document(
+        self, document: Document, *, share_cores: bool = False
+    ) -> tuple[WriteStatus, int]:
+        """Store one document; durable and searchable when this returns. ``share_cores``:
+        embed it on one core, leaving the other to questions answered meanwhile."""
+        with self.encoder.sharing_cores() if share_cores else nullcontext():
+            summary = self.add_documents([document])
         stored = len(self.index.passages_of(document.doc_id))
         return summary.statuses[document.doc_id], stored
 

@@ -108,6 +108,12 @@ class Settings(BaseSettings):
     default_k: int = Field(5, ge=1, le=50, description="Passages returned when k is not given.")
     max_k: int = Field(50, ge=1, description="Largest k a client may ask for.")
     max_question_chars: int = Field(1000, ge=1, description="Longest question accepted.")
+    max_document_chars: int = Field(
+        200_000,
+        ge=1,
+        description="Longest text POST /documents embeds while its client waits (413 above; "
+        "`qa ingest` takes any length).",
+    )
     max_body_bytes: int = Field(
         5_000_000, ge=1024, description="Largest request body accepted (413 above it)."
     )

@@ -5,11 +5,13 @@ from __future__ import annotations
 import signal
 import time
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
 
+from qa.settings import Settings
 from tests.conftest import FIXTURE_ARTICLES, SEEDS, TOKEN
 from tests.servers import RunningServer, run_cli
 
@@ -106,7 +108,6 @@ def test_every_citation_points_at_the_exact_text_of_its_document(server: Running
 def test_concurrent_questions_each_get_their_own_answer(server: RunningServer) -> None:
     """Questions that arrive together share the model thread's work: none may get another's
     answer, and each gets the same answer it gets alone."""
-    from concurrent.futures import ThreadPoolExecutor
 
     questions = [
         "How much will the tidal barrier cost?",
@@ -522,3 +523,31 @@ def test_the_card_question_over_the_seed_articles(tmp_path: Path) -> None:
         assert off_topic["answerable"] is False
     finally:
         running.stop()
+
+
+def test_questions_are_answered_while_a_long_article_is_written(server: RunningServer) -> None:
+    # About 160 passages to embed: seconds of work on the writer thread.
+    sentences = [
+        f"Ledger entry {n} records a shipment of {n % 97} crates to the port." for n in range(2_600)
+    ]
+    article = {"doc_id": "ledger-1", "title": "Port ledger", "text": " ".join(sentences)}
+    assert len(article["text"]) <= Settings().max_document_chars
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        write = pool.submit(
+            httpx.post,
+            f"{server.base_url}/documents",
+            json=article,
+            headers=server.auth(),
+            timeout=300,
+        )
+        answered_meanwhile = 0
+        deadline = time.monotonic() + 120
+        while not write.done() and time.monotonic() < deadline:
+            answer = ask(server, "How much will the tidal barrier cost?")
+            assert "84 million euros" in answer["passages"][0]["text"]
+            answered_meanwhile += 1 if not write.done() else 0
+        assert write.result().status_code == 201, write.result().text
+    assert answered_meanwhile >= 3, "questions waited for the write"
+    ready = httpx.get(f"{server.base_url}/readyz", timeout=30).json()
+    assert ready["writes_waiting"] == 0 and ready["writes_backed_up"] is False
+    httpx.delete(f"{server.base_url}/documents/ledger-1", headers=server.auth(), timeout=60)

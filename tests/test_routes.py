@@ -110,3 +110,14 @@ def test_operations_say_whether_the_service_is_ready(service: QAService) -> None
             assert readiness.status_code == (200 if ready else 503)
             assert ("qa_ready 1" if ready else "qa_ready 0") in running.get("/metrics").text
         client.close()
+
+
+def test_a_text_too_long_to_embed_while_the_client_waits_is_refused(
+    documents_client: TestClient, service: QAService
+) -> None:
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    limit = service.settings.max_document_chars
+    long = {"doc_id": "long", "text": "word " * (limit // 5 + 1)}
+    refused = documents_client.post("/documents", json=long, headers=auth)
+    assert refused.status_code == 413 and "qa ingest" in refused.json()["detail"]
+    assert documents_client.get("/documents/long").status_code == 404

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
 from api.auth import require_writer
-from api.dependencies import Service, Worker
+from api.dependencies import AppSettings, Service, Worker
+from api.model_worker import WritesBackedUp
 from api.schemas import (
     ERRORS,
     DocumentIn,
@@ -22,7 +24,7 @@ from qa.answers import passage_id
 from qa.documents import DocumentError, document_from_fields, is_valid_doc_id
 
 # Reads and deletes are plain functions: FastAPI runs them on its thread pool, off the
-# event loop. Additions are embedded on the model thread.
+# event loop. Additions are embedded on the writer thread (api.model_worker).
 router = APIRouter(prefix="/documents", tags=["documents"], responses=ERRORS)
 # ":path": a percent-encoded "/" in an id arrives decoded, as part of the path.
 ONE_DOCUMENT = "/{doc_id:path}"
@@ -76,15 +78,26 @@ def get_document(doc_id: str, service: Service) -> DocumentOut:
     responses={200: {"model": WriteResult, "description": "Replaced, or unchanged."}},
 )
 async def add_document(
-    body: DocumentIn, service: Service, worker: Worker, response: Response
+    body: DocumentIn, service: Service, worker: Worker, settings: AppSettings, response: Response
 ) -> WriteResult:
     """Add a document (201), or replace the one with the same doc_id (200). Searchable on
-    return."""
+    return. Embedded on a thread of its own: questions are answered meanwhile."""
     try:
         document = document_from_fields(body.model_dump(exclude_none=True))
     except DocumentError as error:
         raise HTTPException(422, str(error)) from None
-    status, passages = await worker.call(service.add_document, document)
+    if len(document.text) > settings.max_document_chars:
+        raise HTTPException(
+            413,
+            f"text: over {settings.max_document_chars} characters, too long to embed while a "
+            "client waits; ingest it with `qa ingest` (QA_MAX_DOCUMENT_CHARS)",
+        )
+    try:
+        status, passages = await worker.write(
+            partial(service.add_document, document, share_cores=True)
+        )
+    except WritesBackedUp as error:
+        raise HTTPException(503, f"busy: {error}", headers={"Retry-After": "5"}) from None
     if status != "added":
         response.status_code = 200
     return WriteResult(doc_id=document.doc_id, status=status, passages=passages)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 
-from api.dependencies import AppMetrics, Service, Slot
+from api.dependencies import AppMetrics, Service, Slot, Worker
+from api.model_worker import MAX_WAITING_WRITES
 from api.schemas import ERRORS, Health, Readiness
 
 router = APIRouter(tags=["operations"])
@@ -18,13 +19,16 @@ async def healthz() -> Health:
 
 
 @router.get("/readyz", response_model=Readiness, responses=ERRORS)
-def readyz(service: Service) -> Readiness:
-    """The index is loaded and questions can be answered (503 until then)."""
+def readyz(service: Service, worker: Worker) -> Readiness:
+    """The index is loaded and questions can be answered (503 until then); how many
+    writes wait to be stored (writes are refused from MAX_WAITING_WRITES on)."""
     return Readiness(
         status="ready",
         documents=service.count_documents(),
         passages=service.count_passages(),
         model=service.encoder.name,
+        writes_waiting=worker.writes_waiting,
+        writes_backed_up=worker.writes_waiting >= MAX_WAITING_WRITES,
     )
 
 

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from index import DiskFullError, StorageError
 from qa.documents import LONE_SURROGATE
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,12 @@ def install_error_handlers(app: FastAPI) -> None:
             return error_response(422, "the request body is JSON too deeply nested or too long")
         detail = error.detail if isinstance(error.detail, str) else json.dumps(error.detail)
         return error_response(error.status_code, detail, headers=dict(error.headers or {}))
+
+    @app.exception_handler(StorageError)
+    async def storage_failed(request: Request, error: StorageError) -> JSONResponse:
+        # The index, not the request, is at fault: the cause goes to the log and the client.
+        log.error("%s %s: %s", request.method, request.url.path, error)
+        return error_response(507 if isinstance(error, DiskFullError) else 503, str(error))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSONResponse:

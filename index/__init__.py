@@ -4,17 +4,25 @@ Knows nothing of the domain (``qa``), the HTTP service (``api``) or evaluation (
 """
 
 from index.base import PassageIndex, SearchFilters, SearchResult
-from index.errors import CorruptIndexError, ModelMismatchError, StorageError
+from index.errors import (
+    CorruptIndexError,
+    DiskFullError,
+    ModelMismatchError,
+    ReadOnlyIndexError,
+    StorageError,
+)
 from index.local import LocalIndex
 from index.records import Document, PassageRow
 
 __all__ = [
     "CorruptIndexError",
+    "DiskFullError",
     "Document",
     "LocalIndex",
     "ModelMismatchError",
     "PassageIndex",
     "PassageRow",
+    "ReadOnlyIndexError",
     "SearchFilters",
     "SearchResult",
     "StorageError",

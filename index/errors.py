@@ -26,3 +26,35 @@ class ModelMismatchError(StorageError):
 
 class CorruptIndexError(StorageError):
     """A file of the index cannot be read and cannot be rebuilt from the store."""
+
+
+class ReadOnlyIndexError(StorageError):
+    """The index cannot be written: its directory or files are read-only."""
+
+
+class DiskFullError(StorageError):
+    """The disk that holds the index has no room left for a write."""
+
+
+def storage_error(error: Exception, directory: Path) -> StorageError:
+    """The error of a failed read or write of the index at ``directory``, named by its
+    cause: a read-only index or a full disk, else damage."""
+    text = str(error).lower()
+    errno = getattr(error, "errno", None)
+    if errno == 28 or "disk is full" in text or "no space left" in text:
+        return DiskFullError(
+            f"the disk holding the index at {directory} is full ({error}); free space and retry"
+        )
+    if "locked" in text or "busy" in text:
+        return StorageError(
+            f"the index at {directory} is locked by another writer ({error}); retry shortly"
+        )
+    if errno in (13, 30) or "readonly" in text or "read-only" in text:
+        return ReadOnlyIndexError(
+            f"the index at {directory} is read-only ({error}); it needs write access, even to "
+            "answer questions (SQLite's WAL files live beside it)"
+        )
+    return CorruptIndexError(
+        f"the index at {directory} cannot be read ({error}); its passage store is the source "
+        "of truth, so restore it from a backup or re-ingest the articles into a new index"
+    )

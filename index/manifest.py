@@ -12,6 +12,8 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from index.errors import storage_error
+
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
 
@@ -47,9 +49,15 @@ def write_manifest(directory: Path, manifest: Manifest) -> None:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
+    """Write through a temporary name and a rename; on failure (a full disk) no temporary
+    file is left behind, and the error says which file."""
     temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise storage_error(error, path.parent) from error

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from index.base import SearchFilters
-from index.errors import CorruptIndexError, ModelMismatchError
+from index.errors import CorruptIndexError, ModelMismatchError, storage_error
 from index.fts_terms import TOKENIZER, TermSplitter
 from index.records import Document, PassageRow
 
@@ -187,10 +187,7 @@ class PassageStore:
             self._fill_lexical_index()
             self._fill_term_passages()
         except sqlite3.DatabaseError as error:
-            raise CorruptIndexError(
-                f"the passage store {path} cannot be read ({error}); it is the index's source "
-                "of truth, so restore it from a backup or re-ingest the articles into a new index"
-            ) from error
+            raise storage_error(error, path.parent) from error
 
     def close(self) -> None:
         with self._lock:
@@ -278,14 +275,18 @@ class PassageStore:
     def _transaction(self) -> Iterator[None]:
         """One write transaction: committed when the block ends, rolled back when it
         raises (if SQLite has not already rolled it back itself, as on a full disk)."""
-        self._conn.execute("BEGIN IMMEDIATE")
         try:
-            yield
-        except BaseException:
-            if self._conn.in_transaction:
-                self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+        except sqlite3.OperationalError as error:
+            # Named by its cause (full disk, read-only), not as SQLite's generic failure.
+            raise storage_error(error, self.path.parent) from error
 
     def _term_passages_current(self) -> bool:
         return self._meta("term_passages_generation") == (self._meta("generation") or "0")

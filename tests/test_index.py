@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from index import CorruptIndexError, Document, LocalIndex, ModelMismatchError, PassageRow
+from index import (
+    CorruptIndexError,
+    DiskFullError,
+    Document,
+    LocalIndex,
+    ModelMismatchError,
+    PassageRow,
+    ReadOnlyIndexError,
+    StorageError,
+)
 from index.base import SearchFilters
+from index.errors import storage_error
 from index.faiss_vectors import HNSW_EF_CONSTRUCTION
 from index.local import STORE_NAME, VECTOR_NAME
 from index.manifest import read_manifest
@@ -454,3 +465,37 @@ def test_a_store_damaged_inside_is_refused_at_open(tmp_path: Path) -> None:
     store.write_bytes(bytes(data))
     with pytest.raises(CorruptIndexError, match=r"damaged|cannot be read"):
         LocalIndex(directory, MODEL, DIMENSION)
+
+
+@pytest.mark.parametrize(
+    ("error", "kind", "says"),
+    [
+        (sqlite3.OperationalError("database or disk is full"), DiskFullError, "is full"),
+        (OSError(28, "No space left on device"), DiskFullError, "is full"),
+        (
+            sqlite3.OperationalError("attempt to write a readonly database"),
+            ReadOnlyIndexError,
+            "read-only",
+        ),
+        (OSError(30, "Read-only file system"), ReadOnlyIndexError, "read-only"),
+        (sqlite3.OperationalError("database is locked"), StorageError, "locked"),
+        (sqlite3.DatabaseError("database disk image is malformed"), CorruptIndexError, "backup"),
+    ],
+)
+def test_storage_errors_name_their_cause(error: Exception, kind: type, says: str) -> None:
+    named = storage_error(error, Path("/srv/index"))
+    assert type(named) is kind and says in str(named) and "/srv/index" in str(named)
+
+
+def test_a_write_that_fails_leaves_no_temporary_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import index.manifest
+
+    def full(*_: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(index.manifest.os, "replace", full)
+    with pytest.raises(DiskFullError):
+        index.manifest.write_atomically(tmp_path / "vectors.faiss", b"x" * 100)
+    assert list(tmp_path.iterdir()) == []

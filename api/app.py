@@ -80,7 +80,7 @@ def create_app(
     app.state.metrics = Metrics()
     install_error_handlers(app)
     install_pages(app)
-    for router in (questions.router, documents.router, operations.router):
+    for router in (questions.router, documents.router, documents.writes, operations.router):
         app.include_router(router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestMetrics, metrics=app.state.metrics)

@@ -266,6 +266,14 @@ BAD_REQUESTS = [
     ),
     ("delete without token", "DELETE", "/documents/anything", {}, 401, "Bearer"),
     (
+        "malformed write without token",
+        "POST",
+        "/documents",
+        {"content": b'{"text": ', "headers": {"content-type": "application/json"}},
+        401,
+        "Bearer",
+    ),
+    (
         "document without text",
         "POST",
         "/documents",

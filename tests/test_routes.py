@@ -30,9 +30,12 @@ def service(tmp_path_factory: pytest.TempPathFactory, encoder) -> QAService:
     return service
 
 
-def client_of(router: APIRouter, service: QAService | None) -> Iterator[TestClient]:
+def client_of(
+    router: APIRouter, service: QAService | None, *more: APIRouter
+) -> Iterator[TestClient]:
     app = FastAPI()
-    app.include_router(router)
+    for each in (router, *more):
+        app.include_router(each)
     slot = ServiceSlot()
     slot.service = service
     worker = ModelWorker()
@@ -52,7 +55,7 @@ def questions_client(service: QAService) -> Iterator[TestClient]:
 
 @pytest.fixture
 def documents_client(service: QAService) -> Iterator[TestClient]:
-    yield from client_of(documents.router, service)
+    yield from client_of(documents.router, service, documents.writes)
 
 
 def test_ask_answers_through_the_answer_model(questions_client: TestClient) -> None:

@@ -6,9 +6,9 @@ from dataclasses import asdict
 from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi import APIRouter, HTTPException, Query, Response
 
-from api.auth import require_writer
+from api.auth import WriterRoute
 from api.dependencies import AppSettings, Service, Worker
 from api.model_worker import WritesBackedUp
 from api.schemas import (
@@ -26,6 +26,10 @@ from qa.documents import DocumentError, document_from_fields, is_valid_doc_id
 # Reads and deletes are plain functions: FastAPI runs them on its thread pool, off the
 # event loop. Additions are embedded on the writer thread (api.model_worker).
 router = APIRouter(prefix="/documents", tags=["documents"], responses=ERRORS)
+# Writes: the token is checked before the body is read.
+writes = APIRouter(
+    prefix="/documents", tags=["documents"], responses=ERRORS, route_class=WriterRoute
+)
 # ":path": a percent-encoded "/" in an id arrives decoded, as part of the path.
 ONE_DOCUMENT = "/{doc_id:path}"
 
@@ -70,11 +74,10 @@ def get_document(doc_id: str, service: Service) -> DocumentOut:
     )
 
 
-@router.post(
+@writes.post(
     "",
     response_model=WriteResult,
     status_code=201,
-    dependencies=[Depends(require_writer)],
     responses={200: {"model": WriteResult, "description": "Replaced, or unchanged."}},
 )
 async def add_document(
@@ -103,7 +106,7 @@ async def add_document(
     return WriteResult(doc_id=document.doc_id, status=status, passages=passages)
 
 
-@router.delete(ONE_DOCUMENT, response_model=WriteResult, dependencies=[Depends(require_writer)])
+@writes.delete(ONE_DOCUMENT, response_model=WriteResult)
 def delete_document(doc_id: str, service: Service) -> WriteResult:
     """Remove a document and its passages."""
     if not is_valid_doc_id(doc_id) or not service.delete_document(doc_id):

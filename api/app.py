@@ -11,6 +11,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -85,7 +86,40 @@ def create_app(
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestMetrics, metrics=app.state.metrics)
     app.add_middleware(NoSniff)
+    _publish_limits(app, settings)
     return app
+
+
+def _publish_limits(app: FastAPI, settings: Settings) -> None:
+    """The OpenAPI schema with this server's limits on a question and k, which are
+    settings (QA_MAX_QUESTION_CHARS, QA_MAX_K) rather than constants of the models."""
+    make_schema = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = make_schema()
+        limits = {
+            "question": {"maxLength": settings.max_question_chars},
+            "q": {"maxLength": settings.max_question_chars},
+            "k": {"minimum": 1, "maximum": settings.max_k},
+        }
+        ask = schema["components"]["schemas"]["AskRequest"]["properties"]
+        for name in ("question", "k"):
+            _constrain(ask[name], limits[name])
+        for parameter in schema["paths"]["/ask"]["get"]["parameters"]:
+            _constrain(parameter["schema"], limits[parameter["name"]])
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _constrain(schema: dict[str, Any], limits: dict[str, Any]) -> None:
+    """Add the limits to a property's schema, or to its non-null alternative."""
+    for alternative in schema.get("anyOf", [schema]):
+        if alternative.get("type") != "null":
+            alternative.update(limits)
 
 
 def _ingest_seeds(service: QAService, settings: Settings) -> None:

@@ -14,8 +14,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.schemas import NO_CONTROL, SOME_TEXT
 from index import DiskFullError, StorageError
 from qa.documents import LONE_SURROGATE
 
@@ -34,6 +36,10 @@ def error_response(
     return JSONResponse(content, status_code=status, headers=headers)
 
 
+# Validation errors of a string that is empty or only white space: (kind, min, pattern).
+EMPTY = {("string_too_short", 1, None), ("string_pattern_mismatch", None, SOME_TEXT)}
+
+
 def describe_validation_errors(errors: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
     """One readable sentence for the first problem, and every problem as plain JSON."""
     plain = []
@@ -42,6 +48,7 @@ def describe_validation_errors(errors: list[dict[str, Any]]) -> tuple[str, list[
         field = ".".join(location)
         message = str(error.get("msg", "is invalid"))
         kind = error.get("type")
+        context = error.get("ctx", {})
         if kind == "json_invalid":
             field, message = "", "the request body is not valid JSON"
         elif kind == "missing":
@@ -50,6 +57,10 @@ def describe_validation_errors(errors: list[dict[str, Any]]) -> tuple[str, list[
             message = "is not a known field"
         elif kind == "string_unicode":
             message = LONE_SURROGATE
+        elif (kind, context.get("min_length"), context.get("pattern")) in EMPTY:
+            message = "must not be empty"
+        elif kind == "string_pattern_mismatch" and context.get("pattern") == NO_CONTROL:
+            message = "must not hold a control character"
         elif not field and kind in ("model_attributes_type", "dict_type"):
             message = "the request body must be a JSON object"
         message = message.removeprefix("Value error, ")
@@ -74,7 +85,11 @@ def install_error_handlers(app: FastAPI) -> None:
             # thousands of digits.
             return error_response(422, "the request body is JSON too deeply nested or too long")
         detail = error.detail if isinstance(error.detail, str) else json.dumps(error.detail)
-        return error_response(error.status_code, detail, headers=dict(error.headers or {}))
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            # Each route knows only its own methods; the resource has them all.
+            headers["Allow"] = ", ".join(_methods_of(request))
+        return error_response(error.status_code, detail, headers=headers)
 
     @app.exception_handler(StorageError)
     async def storage_failed(request: Request, error: StorageError) -> JSONResponse:
@@ -86,6 +101,16 @@ def install_error_handlers(app: FastAPI) -> None:
     async def unexpected(request: Request, error: Exception) -> JSONResponse:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
         return error_response(500, "internal error; the server log has the details")
+
+
+def _methods_of(request: Request) -> list[str]:
+    """Every method some route of the app answers at the request's path."""
+    path = request.url.path
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if isinstance(route, Route) and route.path_regex.match(path):
+            methods |= set(route.methods or ())
+    return sorted(methods)
 
 
 class BodySizeLimit:

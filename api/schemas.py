@@ -9,6 +9,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from qa.documents import MAX_DOC_ID_CHARS, MAX_FIELD_CHARS, MAX_TITLE_CHARS
+
+# Text with a character that is not white space, as Python counts it (\x1c-\x1f too);
+# JSON Schema searches patterns.
+SOME_TEXT = r"[^\s\x1c-\x1f]"
+# No control character (C0, DEL, C1), as qa.documents.is_valid_doc_id has it.
+NO_CONTROL = r"^[^\x00-\x1f\x7f-\x9f]*$"
+
 
 class Filters(BaseModel):
     """Restrict an answer to some documents; every given field must match."""
@@ -20,12 +28,23 @@ class Filters(BaseModel):
     published_from: dt.date | None = Field(None, description="Inclusive, ISO date.")
     published_to: dt.date | None = Field(None, description="Inclusive, ISO date.")
 
+    @field_validator("published_from", "published_to", mode="before")
+    @classmethod
+    def dates_are_iso_strings(cls, value: Any) -> Any:
+        # pydantic would read a number as a Unix timestamp: the schema says an ISO date.
+        if value is not None and not isinstance(value, str):
+            raise ValueError("must be an ISO date such as 2024-05-01")
+        return value
+
 
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     question: str = Field(
-        min_length=1, description="The question, 1 to QA_MAX_QUESTION_CHARS characters."
+        # At least one character that is not white space (the pattern is searched).
+        min_length=1,
+        pattern=SOME_TEXT,
+        description="The question, 1 to QA_MAX_QUESTION_CHARS characters.",
     )
     k: int | None = Field(None, description="How many passages (1 to QA_MAX_K).")
     filters: Filters | None = None
@@ -33,26 +52,56 @@ class AskRequest(BaseModel):
     @field_validator("k", mode="before")
     @classmethod
     def k_is_a_whole_number(cls, value: Any) -> Any:
-        # JSON true would otherwise pass as 1, and 2.5 would be rejected less clearly.
+        # JSON true would otherwise pass as 1, and 2.5 would be rejected less clearly; 3.0
+        # is a whole number, as JSON Schema counts them.
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
         if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
             raise ValueError("must be a whole number")
         return value
 
 
 class DocumentIn(BaseModel):
-    """An article to add. Fields other than these are kept as metadata."""
+    """An article to add: its text (or body) and what else is known of it. Fields other
+    than these are kept as metadata."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "anyOf": [
+                {"required": [name], "properties": {name: {"type": "string"}}}
+                for name in ("text", "body")
+            ]
+        },
+    )
 
-    doc_id: str | None = Field(None, description="Stable id; derived from the content if absent.")
-    title: str | None = None
-    text: str | None = Field(None, min_length=1, description="The article's text (alias: body).")
-    body: str | None = None
-    source: str | None = None
-    url: str | None = None
-    published: str | None = Field(None, description="ISO date (alias: published_at).")
-    published_at: str | None = None
+    doc_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_DOC_ID_CHARS,
+        pattern=NO_CONTROL,
+        description="Stable id; derived from the content if absent.",
+    )
+    title: str | None = Field(None, max_length=MAX_TITLE_CHARS)
+    text: str | None = Field(
+        None, min_length=1, pattern=SOME_TEXT, description="The article's text (alias: body)."
+    )
+    body: str | None = Field(None, min_length=1, pattern=SOME_TEXT)
+    source: str | None = Field(None, max_length=MAX_FIELD_CHARS)
+    url: str | None = Field(None, max_length=MAX_FIELD_CHARS)
+    published: dt.datetime | dt.date | None = Field(
+        None, description="ISO date or date-time (alias: published_at)."
+    )
+    published_at: dt.datetime | dt.date | None = None
     metadata: dict[str, Any] | None = None
+
+    @field_validator("published", "published_at", mode="before")
+    @classmethod
+    def dates_are_iso_strings(cls, value: Any) -> Any:
+        # pydantic would read a number as a Unix timestamp: the schema says an ISO date.
+        if value is not None and not isinstance(value, str):
+            raise ValueError("must be an ISO date such as 2024-05-01")
+        return value
 
 
 class PassageSpanOut(BaseModel):

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
@@ -23,10 +24,16 @@ TOKEN = "test-token-1234"
 EXAMPLES = ["How much will the tidal barrier cost?", "What does Russia demand on NATO?"]
 
 
+@lru_cache(maxsize=1)
+def encoder_for_tests() -> Encoder:
+    """The real packaged model, on the default backend, loaded once for the session (also
+    by modules that need it at import, as schemathesis's schema does)."""
+    return load_encoder(Settings())
+
+
 @pytest.fixture(scope="session")
 def encoder() -> Encoder:
-    """The real packaged model, on the default backend, loaded once for the session."""
-    return load_encoder(Settings())
+    return encoder_for_tests()
 
 
 @pytest.fixture

@@ -245,7 +245,8 @@ BAD_REQUESTS = [
     ("body too large", "POST", "/ask", {"json": {"question": "q" * 6_000_000}}, 413, "limit"),
     ("get without q", "GET", "/ask", {}, 422, "q"),
     ("get k not a number", "GET", "/ask", {"params": {"q": "x", "k": "many"}}, 422, "k"),
-    ("get empty q", "GET", "/ask", {"params": {"q": ""}}, 422, "question"),
+    ("get empty q", "GET", "/ask", {"params": {"q": ""}}, 422, "q: must not be empty"),
+    ("blank question", "POST", "/ask", {"json": {"question": " \t"}}, 422, "must not be empty"),
     ("unknown document", "GET", "/documents/nope", {}, 404, "nope"),
     ("bad paging", "GET", "/documents", {"params": {"limit": 0}}, 422, "limit"),
     (

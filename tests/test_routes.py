@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 
 from api.dependencies import ServiceSlot
+from api.errors import install_error_handlers
 from api.metrics import Metrics
 from api.model_worker import ModelWorker
 from api.routes import documents, operations, questions
@@ -34,6 +35,7 @@ def client_of(
     router: APIRouter, service: QAService | None, *more: APIRouter
 ) -> Iterator[TestClient]:
     app = FastAPI()
+    install_error_handlers(app)  # errors as the whole app gives them
     for each in (router, *more):
         app.include_router(each)
     slot = ServiceSlot()

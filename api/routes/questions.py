@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 
 from api.dependencies import AppMetrics, AppSettings, Service, Worker
-from api.schemas import ERRORS, AskRequest, Examples, Filters
+from api.schemas import ERRORS, SOME_TEXT, AskRequest, Examples, Filters
 from index import SearchFilters
 from qa.answers import Answer
 from qa.questions import QuestionError, make_question
@@ -29,7 +29,7 @@ async def ask_get(
     worker: Worker,
     settings: AppSettings,
     metrics: AppMetrics,
-    q: Annotated[str, Query(description="The question.")],
+    q: Annotated[str, Query(min_length=1, pattern=SOME_TEXT, description="The question.")],
     k: Annotated[int | None, Query(description="How many passages.")] = None,
 ) -> Answer:
     """Answer a question given in the query string."""

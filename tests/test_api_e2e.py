@@ -560,3 +560,36 @@ def test_questions_are_answered_while_a_long_article_is_written(server: RunningS
     ready = httpx.get(f"{server.base_url}/readyz", timeout=30).json()
     assert ready["writes_waiting"] == 0 and ready["writes_backed_up"] is False
     httpx.delete(f"{server.base_url}/documents/ledger-1", headers=server.auth(), timeout=60)
+
+
+def test_a_rare_word_finds_its_document_among_near_copies(tmp_path: Path) -> None:
+    """A burst of near-identical articles, posted by concurrent clients that retry when
+    writes are backed up; each is then found by the one word only it holds."""
+    running = RunningServer(tmp_path / "index", FIXTURE_ARTICLES, TOKEN, tmp_path / "log").start()
+    report = (
+        "The harbour authority published its quarterly shipping report on Monday. Container "
+        "traffic rose slightly while bulk cargo fell, and the ferry routes kept their timetable."
+    )
+    codes = [f"zq{number:03d}vex" for number in range(60)]
+
+    def post(number: int) -> int:
+        for _ in range(200):
+            response = httpx.post(
+                f"{running.base_url}/documents",
+                json={"doc_id": f"copy-{number}", "text": f"{report} Its code is {codes[number]}."},
+                headers=running.auth(),
+                timeout=60,
+            )
+            if response.status_code != 503:
+                return response.status_code
+            time.sleep(float(response.headers["Retry-After"]) / 10)
+        return response.status_code
+
+    try:
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            assert set(pool.map(post, range(len(codes)))) == {201}
+        for number, code in enumerate(codes):
+            answer = ask(running, f"Which shipping report has the code {code}?", k=10)
+            assert f"copy-{number}" in [p["citation"]["doc_id"] for p in answer["passages"]]
+    finally:
+        running.stop()

@@ -320,7 +320,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from api.app import create_app
-    from qa.storage import refuse_another_model
+    from qa.storage import check_before_opening
 
     updates: dict[str, object] = {}
     if args.host is not None:
@@ -330,8 +330,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.seed is not None:
         updates["seeds_dir"] = args.seed
     settings = settings.model_copy(update=updates)
-    # Fail before serving when the index on disk belongs to another model (StorageError).
-    refuse_another_model(settings)
+    # Fail before serving when the store was lost or the index is another model's.
+    check_before_opening(settings)
     app = create_app(settings, seed_if_empty=True)
     # httptools and uvloop (C parsers and event loop) cost a fraction of the pure-Python
     # defaults per request; the access log is off unless asked for (QA_ACCESS_LOG).

@@ -70,11 +70,12 @@ def _read_store(directory: Path, read: Callable[[PassageStore], T]) -> T | None:
         store.close()
 
 
-def _refuse_a_lost_store(directory: Path, manifest: Manifest | None) -> None:
+def refuse_a_lost_store(directory: Path, manifest: Manifest | None = None) -> None:
     """A store that is gone or empty beside a manifest naming documents was lost, not
     never made: serving it as a new, empty index would hide the loss (and overwrite the
     manifest that tells of it)."""
     store = directory / STORE_NAME
+    manifest = manifest or read_manifest(directory)
     if manifest is None or not manifest.documents:
         return
     if not store.is_file() or store.stat().st_size == 0:
@@ -111,7 +112,7 @@ class LocalIndex:
         directory.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         manifest = read_manifest(directory)
-        _refuse_a_lost_store(directory, manifest)
+        refuse_a_lost_store(directory, manifest)
         self._store = PassageStore(directory / STORE_NAME)
         if check_store:
             self._store.quick_check()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
-from index import Document, PassageIndex, PassageRow, SearchFilters
+from index import CorruptIndexError, Document, PassageIndex, PassageRow, SearchFilters
 from qa.abstention import is_answerable
 from qa.answers import Answer, AnsweredPassage, Citation, Highlight, passage_id
 from qa.encoder import Encoder, load_encoder
@@ -107,6 +108,12 @@ class QAService:
             question.text, encoded.vector, question.k, question.filters, question.mode
         )
         results = retrieved.results
+        if not all(math.isfinite(result.score) for result in results):
+            # Damaged vectors in memory: refuse rather than answer with meaningless scores.
+            raise CorruptIndexError(
+                "the vector index gave a score that is not a number; restart the server to "
+                "rebuild it from the passage store"
+            )
         highlights = [scores.best_span for scores in retrieved.sentences]
         passages = [
             AnsweredPassage(

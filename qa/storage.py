@@ -7,7 +7,7 @@ another branch here, and nothing else in ``qa`` changes.
 from __future__ import annotations
 
 from index import LocalIndex, ModelMismatchError, PassageIndex
-from index.local import index_exists, stored_model
+from index.local import index_exists, refuse_a_lost_store, stored_model
 from qa.settings import Settings
 
 
@@ -24,6 +24,13 @@ def open_index(settings: Settings, dimension: int) -> PassageIndex:
 
 def has_index(settings: Settings) -> bool:
     return index_exists(settings.index_dir)
+
+
+def check_before_opening(settings: Settings) -> None:
+    """The checks that need no model, so that a server refuses to start at once: a store
+    lost beside its manifest (CorruptIndexError), an index of another model."""
+    refuse_a_lost_store(settings.index_dir)
+    refuse_another_model(settings)
 
 
 def refuse_another_model(settings: Settings) -> None:

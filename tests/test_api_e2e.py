@@ -593,3 +593,34 @@ def test_a_rare_word_finds_its_document_among_near_copies(tmp_path: Path) -> Non
             assert f"copy-{number}" in [p["citation"]["doc_id"] for p in answer["passages"]]
     finally:
         running.stop()
+
+
+def test_a_server_refuses_to_start_on_a_store_lost_beside_its_manifest(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    RunningServer(index, FIXTURE_ARTICLES, None, tmp_path / "log").start().stop()
+    manifest = (index / "manifest.json").read_bytes()
+    for path in index.glob("passages.sqlite3*"):
+        path.unlink()
+    result = run_cli("serve", "--index", str(index), "--port", "0", timeout=120)
+    assert result.returncode == 2
+    assert "manifest says it holds 2 documents" in result.stderr
+    assert (index / "manifest.json").read_bytes() == manifest
+    assert not (index / "passages.sqlite3").exists()
+
+
+def test_a_server_rebuilds_a_damaged_vector_file_and_answers_right(tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    RunningServer(index, FIXTURE_ARTICLES, None, tmp_path / "log").start().stop()
+    vector_file = index / "vectors.faiss"
+    data = bytearray(vector_file.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 512] = b"\xff" * 512  # vectors overwritten, header intact
+    vector_file.write_bytes(bytes(data))
+    running = RunningServer(index, FIXTURE_ARTICLES, None, tmp_path / "log").start()
+    try:
+        answer = ask(running, "How much will the tidal barrier cost?")
+        assert "84 million euros" in answer["passages"][0]["text"]
+        assert all(0 < passage["score"] < 2 for passage in answer["passages"])
+        assert "does not match its checksum" in (tmp_path / "log").read_text()
+    finally:
+        running.stop()

@@ -5,17 +5,29 @@ The answer to a question is ``qa.answers.Answer`` itself."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from qa.documents import MAX_DOC_ID_CHARS, MAX_FIELD_CHARS, MAX_TITLE_CHARS
 
-# Text with a character that is not white space, as Python counts it (\x1c-\x1f too);
-# JSON Schema searches patterns.
-SOME_TEXT = r"[^\s\x1c-\x1f]"
+# Text with a character that is not white space as Python counts it (str.isspace), the
+# characters listed one by one: "\s" means other sets to JSON Schema and to pydantic's
+# regex engine. A pattern is searched, so one such character anywhere will do.
+SOME_TEXT = "[^\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 # No control character (C0, DEL, C1), as qa.documents.is_valid_doc_id has it.
 NO_CONTROL = r"^[^\x00-\x1f\x7f-\x9f]*$"
+
+
+def _a_string(value: Any) -> Any:
+    # pydantic would read a number as a Unix timestamp: the schema says an ISO date.
+    if not isinstance(value, str):
+        raise ValueError("must be an ISO date such as 2024-05-01")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_a_string)]
+IsoDateOrTime = Annotated[dt.datetime | dt.date, BeforeValidator(_a_string)]
 
 
 class Filters(BaseModel):
@@ -25,16 +37,8 @@ class Filters(BaseModel):
 
     doc_ids: list[str] = Field(default_factory=list, max_length=1000)
     sources: list[str] = Field(default_factory=list, max_length=100)
-    published_from: dt.date | None = Field(None, description="Inclusive, ISO date.")
-    published_to: dt.date | None = Field(None, description="Inclusive, ISO date.")
-
-    @field_validator("published_from", "published_to", mode="before")
-    @classmethod
-    def dates_are_iso_strings(cls, value: Any) -> Any:
-        # pydantic would read a number as a Unix timestamp: the schema says an ISO date.
-        if value is not None and not isinstance(value, str):
-            raise ValueError("must be an ISO date such as 2024-05-01")
-        return value
+    published_from: IsoDate | None = Field(None, description="Inclusive, ISO date.")
+    published_to: IsoDate | None = Field(None, description="Inclusive, ISO date.")
 
 
 class AskRequest(BaseModel):
@@ -89,19 +93,11 @@ class DocumentIn(BaseModel):
     body: str | None = Field(None, min_length=1, pattern=SOME_TEXT)
     source: str | None = Field(None, max_length=MAX_FIELD_CHARS)
     url: str | None = Field(None, max_length=MAX_FIELD_CHARS)
-    published: dt.datetime | dt.date | None = Field(
+    published: IsoDateOrTime | None = Field(
         None, description="ISO date or date-time (alias: published_at)."
     )
-    published_at: dt.datetime | dt.date | None = None
+    published_at: IsoDateOrTime | None = None
     metadata: dict[str, Any] | None = None
-
-    @field_validator("published", "published_at", mode="before")
-    @classmethod
-    def dates_are_iso_strings(cls, value: Any) -> Any:
-        # pydantic would read a number as a Unix timestamp: the schema says an ISO date.
-        if value is not None and not isinstance(value, str):
-            raise ValueError("must be an ISO date such as 2024-05-01")
-        return value
 
 
 class PassageSpanOut(BaseModel):

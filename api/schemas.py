@@ -159,6 +159,7 @@ class Readiness(BaseModel):
 
 class Examples(BaseModel):
     examples: list[str]
+    max_question_chars: int = Field(description="Longest question the server accepts.")
 
 
 # The error statuses every route may answer with, documented once for OpenAPI.

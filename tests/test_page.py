@@ -7,6 +7,7 @@ the network between page and server, which the page cannot tell from a real outa
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -221,6 +222,57 @@ def test_a_network_failure_is_explained_and_the_question_is_kept(page: Page) -> 
     expect(page.locator("#question")).to_have_value("How much will the tidal barrier cost?")
     expect(page.locator(".exchange")).to_have_count(0)
     expect(page.locator("#send")).to_be_enabled()
+
+
+def test_a_failed_question_can_be_retried(page: Page) -> None:
+    page.route("**/ask", lambda route: route.abort())
+    page.fill("#question", "How much will the tidal barrier cost?")
+    page.press("#question", "Enter")
+    expect(page.locator("#error")).to_contain_text("cannot be reached")
+    page.unroute("**/ask")
+    page.locator("#error button.retry").click()
+    expect(page.locator("mark.answer").first).to_have_text(COST_SENTENCE)
+    expect(page.locator("#error")).to_be_hidden()
+    expect(page.locator("#question")).to_have_value("")
+
+
+def test_a_question_that_hangs_says_so_and_can_be_cancelled(page: Page) -> None:
+    page.clock.install()
+    page.route("**/ask", lambda route: None)  # never answered
+    page.fill("#question", "How much will the tidal barrier cost?")
+    page.press("#question", "Enter")
+    expect(page.locator(".pending")).to_contain_text("Searching")
+    page.clock.run_for(16_000)
+    pending = page.locator(".pending")
+    expect(pending).to_contain_text("Still searching")
+    pending.locator("button.cancel").click()
+    expect(page.locator(".pending")).to_have_count(0)
+    expect(page.locator("#error")).to_contain_text("Cancelled")
+    expect(page.locator("#question")).to_have_value("How much will the tidal barrier cost?")
+    expect(page.locator("#send")).to_be_enabled()
+
+
+def test_an_example_never_erases_what_was_typed(page: Page) -> None:
+    page.fill("#question", "my half-written question")
+    page.locator("button.example").first.click()
+    expect(page.locator("mark.answer").first).to_have_text(COST_SENTENCE)
+    expect(page.locator("#question")).to_have_value("my half-written question")
+
+
+def test_a_question_over_the_limit_is_refused_with_a_message_not_cut(page: Page) -> None:
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url) if "/ask" in request.url else None)
+    page.fill("#question", "x" * 950)
+    expect(page.locator("#counter")).to_have_text("950 / 1,000")
+    page.fill("#question", "y" * 1_100)  # as a paste would
+    expect(page.locator("#question")).to_have_value("y" * 1_100)
+    expect(page.locator("#counter")).to_have_class(re.compile("over"))
+    page.press("#question", "Enter")
+    expect(page.locator("#error")).to_contain_text("limited to 1,000 characters")
+    expect(page.locator("#error")).to_contain_text("1,100")
+    assert asked == []
+    page.fill("#question", "short")
+    expect(page.locator("#counter")).to_be_hidden()
 
 
 @pytest.mark.parametrize(

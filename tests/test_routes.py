@@ -88,7 +88,10 @@ def test_questions_are_checked_by_the_service_rules(
 
 
 def test_examples_come_from_the_settings(questions_client: TestClient) -> None:
-    assert questions_client.get("/examples").json() == {"examples": Settings().examples}
+    assert questions_client.get("/examples").json() == {
+        "examples": Settings().examples,
+        "max_question_chars": Settings().max_question_chars,
+    }
 
 
 def test_documents_are_listed_read_written_and_deleted(documents_client: TestClient) -> None:

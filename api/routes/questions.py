@@ -39,7 +39,7 @@ async def ask_get(
 @router.get("/examples", response_model=Examples)
 async def examples(settings: AppSettings) -> Examples:
     """Example questions the chat page offers on an empty conversation."""
-    return Examples(examples=settings.examples)
+    return Examples(examples=settings.examples, max_question_chars=settings.max_question_chars)
 
 
 async def _answer(

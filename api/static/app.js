@@ -5,6 +5,10 @@
   const STORAGE_KEY = "passage-qa:transcript";
   const MAX_ENTRIES = 100;
   const SHOWN_PASSAGES = 3;
+  // A question still waiting after this long says so, and can be cancelled.
+  const SLOW_MS = 15000;
+  // The counter shows from this share of the length limit on.
+  const COUNTER_FROM = 0.9;
 
   const form = document.getElementById("ask-form");
   const input = document.getElementById("question");
@@ -14,7 +18,10 @@
   const examples = document.getElementById("examples");
   const clearButton = document.getElementById("clear");
   const errorBox = document.getElementById("error");
+  const counter = document.getElementById("counter");
   const { el } = qa;
+  // The server's limit, read from /examples; until then, its default.
+  let maxChars = 1000;
 
   // Each entry: {question, answer} once answered. Kept per tab, so a reload keeps it.
   let transcript = loadTranscript();
@@ -111,8 +118,19 @@
     clearButton.hidden = transcript.length === 0;
   }
 
-  function showError(message) {
-    errorBox.textContent = message;
+  // A message, and a Retry button that asks the question again when there is one.
+  function showError(message, retryQuestion) {
+    errorBox.replaceChildren(message);
+    if (retryQuestion !== undefined) {
+      const retry = el("button", { type: "button", class: "retry" }, "Retry");
+      retry.addEventListener("click", () => {
+        // The question was given back to the box: asked again, it leaves it.
+        if (input.value.trim() === retryQuestion) input.value = "";
+        autoGrow();
+        ask(retryQuestion);
+      });
+      errorBox.append(retry);
+    }
     errorBox.hidden = false;
   }
 
@@ -138,11 +156,21 @@
     const placeholder = pendingItem(question);
     messages.append(placeholder);
     placeholder.scrollIntoView({ block: "end", behavior: "smooth" });
+    const controller = new AbortController();
+    const slow = setTimeout(() => {
+      const status = placeholder.querySelector(".pending");
+      const cancel = el("button", { type: "button", class: "cancel" }, "Cancel");
+      cancel.addEventListener("click", () => controller.abort());
+      status.replaceChildren(
+        el("span", { class: "spinner", "aria-hidden": "true" }),
+        "Still searching; the service is slow to answer.", cancel);
+    }, SLOW_MS);
     try {
       const response = await fetch("/ask", {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
         body: JSON.stringify({ question }),
+        signal: controller.signal,
       });
       if (!response.ok) {
         const detail = await qa.errorMessage(response);
@@ -166,11 +194,16 @@
       // Give the question back so nothing typed is lost.
       if (input.value.trim() === "") input.value = question;
       autoGrow();
-      const message = error instanceof TypeError
-        ? "The service cannot be reached. Check that it is running, then ask again."
-        : error.message;
-      showError(message);
+      if (error.name === "AbortError") {
+        showError("Cancelled. The question is back in the box.", question);
+      } else {
+        const message = error instanceof TypeError
+          ? "The service cannot be reached. Check that it is running, then try again."
+          : error.message;
+        showError(message, question);
+      }
     } finally {
+      clearTimeout(slow);
       setPending(false);
       input.focus();
     }
@@ -184,9 +217,24 @@
       return;
     }
     if (pending) return;
+    if (question.length > maxChars) {
+      showError(`Questions are limited to ${maxChars.toLocaleString()} characters; this one ` +
+        `has ${question.length.toLocaleString()}. Shorten it, then ask.`);
+      input.focus();
+      return;
+    }
     input.value = "";
     autoGrow();
+    updateCounter();
     ask(question);
+  }
+
+  // Shown near the limit: the count, and beyond it a warning (nothing is cut).
+  function updateCounter() {
+    const length = input.value.length;
+    counter.hidden = length < maxChars * COUNTER_FROM;
+    counter.textContent = `${length.toLocaleString()} / ${maxChars.toLocaleString()}`;
+    counter.classList.toggle("over", length > maxChars);
   }
 
   function autoGrow() {
@@ -198,7 +246,11 @@
     let list = [];
     try {
       const response = await fetch("/examples", { headers: { Accept: "application/json" } });
-      if (response.ok) list = (await response.json()).examples || [];
+      if (response.ok) {
+        const body = await response.json();
+        list = body.examples || [];
+        if (Number.isInteger(body.max_question_chars)) maxChars = body.max_question_chars;
+      }
     } catch {
       /* no examples: the page still works */
     }
@@ -223,13 +275,20 @@
 
   input.addEventListener("input", () => {
     autoGrow();
-    if (!errorBox.hidden && input.value.trim() !== "") hideError();
+    updateCounter();
+    if (!errorBox.hidden && input.value.trim() !== "" && input.value.length <= maxChars) {
+      hideError();
+    }
   });
 
+  // An example is asked at once. It goes into an empty box, and never replaces typed text.
   examples.addEventListener("click", (event) => {
     const button = event.target.closest("button.example");
-    if (button) {
-      input.value = "";
+    if (!button) return;
+    if (input.value.trim() === "") {
+      input.value = button.textContent;
+      submit();
+    } else {
       ask(button.textContent);
     }
   });

@@ -134,6 +134,23 @@ def test_an_unanswerable_question_says_so_and_keeps_the_closest_passages_collaps
     expect(closest.locator(".card").first).to_be_hidden()
     closest.locator("summary").click()
     expect(closest.locator(".card").first).to_be_visible()
+    # Marked, but not with the fill of a real answer's sentence.
+    weak = closest.locator("mark.answer").first.evaluate(
+        "mark => getComputedStyle(mark).backgroundColor"
+    )
+    assert weak in ("rgba(0, 0, 0, 0)", "transparent")
+
+
+def test_each_read_in_context_link_is_named_for_its_article(page: Page) -> None:
+    ask(page, "Why did the rail workers walk out?")
+    cards = page.locator(".card:visible")  # those behind "Show more" have no name yet
+    assert cards.count() >= 2
+    for number in range(cards.count()):
+        card = cards.nth(number)
+        title = card.locator(".title").inner_text()
+        expect(card.locator("a.read-link")).to_have_accessible_name(f"Read “{title}” in context")
+    titles = {cards.nth(n).locator(".title").inner_text() for n in range(cards.count())}
+    assert len(titles) == 2  # both fixture articles, each link named for its own
 
 
 def test_the_article_view_marks_the_cited_passage_and_scrolls_to_it(

@@ -68,7 +68,10 @@
         el("p", { class: "title" }, citation.title || "Untitled article"),
         byline ? el("p", { class: "byline" }, byline) : null,
         el("p", { class: "links" },
-          el("a", { href: reader, class: "read-link" }, "Read in context"),
+          // Named for its article: a list of "Read in context" links says nothing apart.
+          el("a", { href: reader, class: "read-link",
+                    "aria-label": `Read “${citation.title || "Untitled article"}” in context` },
+            "Read in context"),
           original
             ? el("a", { href: original, class: "original-link", target: "_blank",
                         rel: "noopener noreferrer" }, "Original article ↗")

@@ -55,7 +55,6 @@ class Retrieved:
     results: list[SearchResult]
     # Each result's sentences, scored against the question: the best one is highlighted.
     sentences: list[SentenceScores]
-    query_vector: np.ndarray
     # How closely the best of the results' sentences matches the question (cosine
     # similarity; a passage's own where no sentence vectors are stored).
     confidence: float
@@ -122,10 +121,8 @@ class Retriever:
         # The verdict on answerability looks at the same leading passages whatever k is.
         wanted = max(k, CONFIDENCE_DEPTH)
         if mode == "dense":
-            results = self._read(
-                self.index.search_dense(vector, spare_for_overlaps(wanted), filters)
-            )
-            results = [results[i] for i in without_overlaps([r.passage for r in results], wanted)]
+            dense = self.index.search_dense(vector, spare_for_overlaps(wanted), filters)
+            results = self._distinct(dense, wanted)
             cosines = [result.score for result in results]
             return self._with_sentences(question, vector, results, cosines, k)
         terms = lexical_terms(question)
@@ -137,8 +134,7 @@ class Retriever:
                 filters=filters,
                 term_cap=self.settings.lexical_term_cap,
             )
-            results = self._read(scored)
-            results = [results[i] for i in without_overlaps([r.passage for r in results], wanted)]
+            results = self._distinct(scored, wanted)
             stored = self.index.passage_vectors([result.passage.key for result in results])
             cosines = [
                 float(stored[r.passage.key] @ vector) if r.passage.key in stored else 0.0
@@ -157,7 +153,7 @@ class Retriever:
     ) -> Retrieved:
         sentences = score_sentences(question, vector, [result.passage for result in results])
         confidence = best_match(sentences[:CONFIDENCE_DEPTH], passage_cosines[:CONFIDENCE_DEPTH])
-        return Retrieved(results[:k], sentences[:k], vector, confidence)
+        return Retrieved(results[:k], sentences[:k], confidence)
 
     def _hybrid(
         self,
@@ -227,10 +223,13 @@ class Retriever:
         results = self.index.cite([(reranked[i], scores[i]) for i in order])
         cited = {result.passage.key for result in results}
         order = [i for i in order if reranked[i].key in cited]
-        return Retrieved(results, [sentences[i] for i in order], vector, confidence)
+        return Retrieved(results, [sentences[i] for i in order], confidence)
 
-    def _read(self, scored: list[tuple[int, float]]) -> list[SearchResult]:
-        """The passages and citations of (key, score) pairs, in order; a passage deleted
-        meanwhile drops out."""
+    def _distinct(self, scored: list[tuple[int, float]], k: int) -> list[SearchResult]:
+        """The first k of (key, score) pairs, best first, that share no text, with their
+        citations; documents are read for those kept only. A passage deleted meanwhile
+        drops out."""
         passages = self.index.passages([key for key, _ in scored])
-        return self.index.cite([(passages[key], score) for key, score in scored if key in passages])
+        rows = [(passages[key], score) for key, score in scored if key in passages]
+        kept = without_overlaps([passage for passage, _ in rows], k)
+        return self.index.cite([rows[i] for i in kept])

@@ -54,7 +54,8 @@ def is_answerable(
     margin = retrieved.confidence - threshold
     if margin < 0:
         return False
-    best_coverage = max(coverage(question, terms_of_passage(r.passage)) for r in retrieved.results)
+    wanted = set(question_terms(question))
+    best_coverage = max(_share(wanted, terms_of_passage(r.passage)) for r in retrieved.results)
     if best_coverage < LOW_COVERAGE:
         margin -= LOW_COVERAGE_MARGIN
     if margin >= UNKNOWN_NAME_MARGIN:
@@ -67,10 +68,11 @@ def is_answerable(
 
 def coverage(question: str, passage_terms: frozenset[str]) -> float:
     """The share of the question's content terms (lightly stemmed) among a passage's."""
-    wanted = set(question_terms(question))
-    if not wanted:
-        return 1.0
-    return len(wanted & passage_terms) / len(wanted)
+    return _share(set(question_terms(question)), passage_terms)
+
+
+def _share(wanted: set[str], held: frozenset[str]) -> float:
+    return len(wanted & held) / len(wanted) if wanted else 1.0
 
 
 def unknown_names(question: str, index: PassageIndex, passages: Sequence[str] = ()) -> list[str]:

@@ -114,23 +114,25 @@ class LocalIndex:
         manifest = read_manifest(directory)
         refuse_a_lost_store(directory, manifest)
         self._store = PassageStore(directory / STORE_NAME)
-        if check_store:
-            self._store.quick_check()
-        if manifest is not None and manifest.documents and not self._store.count_documents():
-            self._store.close()
-            raise CorruptIndexError(_lost_store_message(directory, manifest))
-        self._store.bind_model(model, dimension)
+        try:
+            if check_store:
+                self._store.quick_check()
+            if manifest is not None and manifest.documents and not self._store.count_documents():
+                raise CorruptIndexError(_lost_store_message(directory, manifest))
+            self._store.bind_model(model, dimension)
+        except BaseException:
+            self._store.close()  # refused: the connection is not left open
+            raise
         self._dirty = False
         # The store generation that the in-memory vectors reflect.
         self._generation = self._store.generation()
-        self._vectors = self._load_or_rebuild_vectors()
+        self._vectors = self._load_or_rebuild_vectors(manifest)
         self._back_with_huge_pages(self._vectors)
         self._checked_at = time.monotonic()
 
     # -- lifecycle ---------------------------------------------------------------
 
-    def _load_or_rebuild_vectors(self) -> VectorIndex:
-        manifest = read_manifest(self.directory)
+    def _load_or_rebuild_vectors(self, manifest: Manifest | None) -> VectorIndex:
         passages = self._store.count_passages()
         reason = self._why_stale(manifest, self._generation, passages)
         if reason is None:

@@ -69,13 +69,18 @@ class ModelWorker:
     async def write(self, function: Callable[..., T], *args: Any) -> T:
         """``function(*args)`` on the writer thread, after the writes before it; questions
         go on meanwhile. WritesBackedUp when MAX_WAITING_WRITES already wait."""
-        if self.writes_waiting >= MAX_WAITING_WRITES:
+        if self.writes_backed_up:
             raise WritesBackedUp(f"{self.writes_waiting} writes are waiting to be stored")
         self.writes_waiting += 1
         try:
             return await asyncio.wrap_future(self._writer.submit(function, *args))
         finally:
             self.writes_waiting -= 1
+
+    @property
+    def writes_backed_up(self) -> bool:
+        """Whether a write now would be refused."""
+        return self.writes_waiting >= MAX_WAITING_WRITES
 
     def shutdown(self) -> None:
         self._queue.put(None)

@@ -6,7 +6,6 @@ from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 
 from api.dependencies import AppMetrics, Service, Slot, Worker
-from api.model_worker import MAX_WAITING_WRITES
 from api.schemas import ERRORS, Health, Readiness
 
 router = APIRouter(tags=["operations"])
@@ -28,7 +27,7 @@ def readyz(service: Service, worker: Worker) -> Readiness:
         passages=service.count_passages(),
         model=service.encoder.name,
         writes_waiting=worker.writes_waiting,
-        writes_backed_up=worker.writes_waiting >= MAX_WAITING_WRITES,
+        writes_backed_up=worker.writes_backed_up,
     )
 
 

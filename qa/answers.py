@@ -30,6 +30,10 @@ class AnsweredPassage(BaseModel):
     score: float
     text: str
     highlight: Highlight = Field(description="The answering sentence, as offsets into text.")
+    context: Highlight = Field(
+        description="The answering sentence with the sentence before and after it, as "
+        "offsets into text: what to show when the whole passage is too long."
+    )
     citation: Citation
 
     @property

@@ -125,6 +125,13 @@ class SentenceScores:
         # argmax takes the first of equal scores: ties go to the earlier sentence.
         return self.spans[int(np.argmax(self.scores))]
 
+    @property
+    def context_span(self) -> Span:
+        """The best sentence with the sentence before and after it: enough to read the
+        marked sentence in its place without the whole passage."""
+        best = int(np.argmax(self.scores))
+        return self.spans[max(best - 1, 0)][0], self.spans[min(best + 1, len(self.spans) - 1)][1]
+
 
 def score_sentences(
     question: str, query_vector: np.ndarray, passages: Sequence[PassageRow]

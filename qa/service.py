@@ -114,13 +114,14 @@ class QAService:
                 "the vector index gave a score that is not a number; restart the server to "
                 "rebuild it from the passage store"
             )
-        highlights = [scores.best_span for scores in retrieved.sentences]
+        sentences = retrieved.sentences
         passages = [
             AnsweredPassage(
                 rank=rank,
                 score=round(result.score, 6),
                 text=result.passage.text,
-                highlight=Highlight(start=highlight[0], end=highlight[1]),
+                highlight=Highlight(start=scores.best_span[0], end=scores.best_span[1]),
+                context=Highlight(start=scores.context_span[0], end=scores.context_span[1]),
                 citation=Citation(
                     doc_id=result.document.doc_id,
                     title=result.document.title,
@@ -132,9 +133,7 @@ class QAService:
                     end=result.passage.end,
                 ),
             )
-            for rank, (result, highlight) in enumerate(
-                zip(results, highlights, strict=True), start=1
-            )
+            for rank, (result, scores) in enumerate(zip(results, sentences, strict=True), start=1)
         ]
         answerable = is_answerable(
             question.text, retrieved, self.index, self.settings.answerable_threshold

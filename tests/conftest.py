@@ -54,3 +54,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     ).start()
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="session")
+def seed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """The real server over the seed articles, as ``make run`` serves them."""
+    directory = tmp_path_factory.mktemp("seed-server")
+    running = RunningServer(directory / "index", SEEDS, None, directory / "server.log").start()
+    yield running
+    running.stop()

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from qa.settings import Settings
-from tests.conftest import FIXTURE_ARTICLES, SEEDS, TOKEN
+from tests.conftest import FIXTURE_ARTICLES, TOKEN
 from tests.servers import RunningServer, run_cli
 
 pytestmark = pytest.mark.e2e
@@ -100,8 +100,11 @@ def test_every_citation_points_at_the_exact_text_of_its_document(server: Running
                 assert citation[field] == document[field]
             spans = {(p["passage_id"], p["start"], p["end"]) for p in document["passages"]}
             assert (citation["passage_id"], citation["start"], citation["end"]) in spans
-            highlight = passage["highlight"]
+            highlight, context = passage["highlight"], passage["context"]
             assert 0 <= highlight["start"] < highlight["end"] <= len(passage["text"])
+            # The context holds the marked sentence and stays inside the passage.
+            assert 0 <= context["start"] <= highlight["start"]
+            assert highlight["end"] <= context["end"] <= len(passage["text"])
     assert len(documents) == 2
 
 
@@ -493,45 +496,40 @@ def test_writes_are_refused_when_no_token_is_configured(tmp_path: Path) -> None:
 KREMLIN_NATO = "The Kremlin is also insisting that Ukraine drop its bid to join NATO"
 
 
-def test_the_card_question_over_the_seed_articles(tmp_path: Path) -> None:
+def test_the_card_question_over_the_seed_articles(seed_server: RunningServer) -> None:
     """`make run` as a new user meets it: the seeds ingested on first start, the card's
     question answered with Russia's NATO demand, every citation checkable."""
-    running = RunningServer(tmp_path / "index", SEEDS, None, tmp_path / "log").start()
-    try:
-        answer = ask(running, "what does Russia demand on NATO?")
-        assert answer["answerable"] is True
-        passages = answer["passages"]
-        first = passages[0]
-        marked = first["text"][first["highlight"]["start"] : first["highlight"]["end"]]
-        assert "NATO" in marked and ("Kremlin" in marked or "Russian demands" in marked), marked
-        assert any(KREMLIN_NATO in passage["text"] for passage in passages[:3])
-        documents: dict[str, dict] = {}
-        spans: list[tuple[str, int, int]] = []
-        for passage in passages:
-            citation = passage["citation"]
-            if citation["doc_id"] not in documents:
-                response = httpx.get(f"{running.base_url}/documents/{citation['doc_id']}")
-                assert response.status_code == 200
-                documents[citation["doc_id"]] = response.json()
-            text = documents[citation["doc_id"]]["text"]
-            assert text[citation["start"] : citation["end"]] == passage["text"]
-            # The seeds give no date and no article link: those stay empty, not invented.
-            assert citation["url"] == "" and citation["published"] == ""
-            for doc_id, start, end in spans:
-                assert (
-                    doc_id != citation["doc_id"]
-                    or end <= citation["start"]
-                    or (citation["end"] <= start)
-                ), "two passages of one answer share text"
-            spans.append((citation["doc_id"], citation["start"], citation["end"]))
-        # The whole article is quotable, its lead sentence included.
-        assert all(
-            d["text"].startswith("Russian President Vladimir Putin") for d in documents.values()
-        )
-        off_topic = ask(running, "What is a good recipe for banana bread?")
-        assert off_topic["answerable"] is False
-    finally:
-        running.stop()
+    running = seed_server
+    answer = ask(running, "what does Russia demand on NATO?")
+    assert answer["answerable"] is True
+    passages = answer["passages"]
+    first = passages[0]
+    marked = first["text"][first["highlight"]["start"] : first["highlight"]["end"]]
+    assert "NATO" in marked and ("Kremlin" in marked or "Russian demands" in marked), marked
+    assert any(KREMLIN_NATO in passage["text"] for passage in passages[:3])
+    documents: dict[str, dict] = {}
+    spans: list[tuple[str, int, int]] = []
+    for passage in passages:
+        citation = passage["citation"]
+        if citation["doc_id"] not in documents:
+            response = httpx.get(f"{running.base_url}/documents/{citation['doc_id']}")
+            assert response.status_code == 200
+            documents[citation["doc_id"]] = response.json()
+        text = documents[citation["doc_id"]]["text"]
+        assert text[citation["start"] : citation["end"]] == passage["text"]
+        # The seeds give no date and no article link: those stay empty, not invented.
+        assert citation["url"] == "" and citation["published"] == ""
+        for doc_id, start, end in spans:
+            assert (
+                doc_id != citation["doc_id"]
+                or end <= citation["start"]
+                or (citation["end"] <= start)
+            ), "two passages of one answer share text"
+        spans.append((citation["doc_id"], citation["start"], citation["end"]))
+    # The whole article is quotable, its lead sentence included.
+    assert all(d["text"].startswith("Russian President Vladimir Putin") for d in documents.values())
+    off_topic = ask(running, "What is a good recipe for banana bread?")
+    assert off_topic["answerable"] is False
 
 
 def test_questions_are_answered_while_a_long_article_is_written(server: RunningServer) -> None:

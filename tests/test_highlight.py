@@ -46,3 +46,21 @@ def test_stemming_meets_inflections_without_crushing_short_words() -> None:
     assert stem("demands") == stem("demand") == "demand"
     assert stem("cancelled") == stem("cancelling")
     assert stem("bus") == "bus" and stem("need") == "need"
+
+
+def test_the_context_is_the_marked_sentence_with_one_sentence_either_side() -> None:
+    text = "One. Two costs 84 euros. Three. Four."
+    spans = ((0, 4), (5, 24), (25, 31), (32, 37))
+    vectors = np.eye(4, dtype=np.float16)
+
+    def context_for(best: int) -> str:
+        query = np.eye(4)[best]
+        (scores,) = score_sentences("zebra?", query, [passage(text, vectors, spans)])
+        start, end = scores.context_span
+        return text[start:end]
+
+    assert context_for(1) == "One. Two costs 84 euros. Three."
+    assert context_for(0) == "One. Two costs 84 euros."  # nothing before the first
+    assert context_for(3) == "Three. Four."  # nothing after the last
+    (alone,) = score_sentences("zebra?", np.zeros(2), [passage("Only one sentence.")])
+    assert alone.context_span == alone.best_span == (0, 18)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from tests.conftest import EXAMPLES, ROOT, TOKEN
 from tests.servers import RunningServer
@@ -32,7 +33,8 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-ARTIFACTS = ROOT / "test-artifacts"
+# Named in the README: what the page looks like, for anyone who has not started it.
+SCREENSHOTS = ROOT / "docs" / "screenshots"
 COST_SENTENCE = "The barrier will cost an estimated 84 million euros."
 
 
@@ -87,7 +89,7 @@ def test_asking_by_typing_and_enter_shows_the_answer_with_highlight_and_citation
     first = page.locator(".card").first
     expect(first.locator("mark.answer")).to_have_text(COST_SENTENCE)
     expect(first.locator(".title")).to_contain_text("Port Elsby council approves tidal barrier")
-    expect(first.locator(".byline")).to_contain_text("Fixture Gazette")
+    expect(first.locator(".outlet")).to_have_text("Fixture Gazette")
     original = first.locator("a.original-link")
     expect(original).to_have_attribute(
         "href", "https://example.org/fixtures/port-elsby-tidal-barrier"
@@ -98,11 +100,98 @@ def test_asking_by_typing_and_enter_shows_the_answer_with_highlight_and_citation
     # The input is cleared and keeps focus for the next question.
     expect(page.locator("#question")).to_have_value("")
     expect(page.locator("#question")).to_be_focused()
-    expect(page.locator(".bubble.question").first).to_have_text(
-        "You asked: How much will the tidal barrier cost?"
+    expect(
+        page.get_by_role("heading", name="You asked: How much will the tidal barrier cost?")
+    ).to_be_visible()
+
+
+def test_a_card_opens_with_the_marked_sentence_and_expands_in_place(
+    page: Page, server: RunningServer
+) -> None:
+    question = "When will the trains run normally again?"
+    ask(page, question)
+    card = page.locator(".card").first
+    quote = card.locator("blockquote")
+    answer = httpx.post(f"{server.base_url}/ask", json={"question": question}, timeout=30).json()
+    best = answer["passages"][0]
+    text, context = best["text"], best["context"]
+    # Folded: the marked sentence with one sentence either side, "…" where the passage goes on.
+    shown = shown_text(quote)
+    excerpt = text[context["start"] : context["end"]]
+    assert shown.strip(" …") == excerpt
+    assert len(shown) < len(text)
+    # The marked sentence sits at the top of the card: after the source line, no more than
+    # the one sentence before it (at most two lines here).
+    mark_top = card.locator("mark.answer").bounding_box()
+    quote_top = quote.bounding_box()
+    card_top = card.bounding_box()
+    assert mark_top is not None and quote_top is not None and card_top is not None
+    line_height = quote.evaluate("q => parseFloat(getComputedStyle(q).lineHeight)")
+    assert mark_top["y"] - quote_top["y"] < 2.5 * line_height
+    toggle = card.get_by_role("button", name="Show the whole passage")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    toggle.click()
+    expect(card.get_by_role("button", name="Show less")).to_have_attribute("aria-expanded", "true")
+    assert shown_text(quote) == text
+    expect(card.locator("mark.answer")).to_have_count(1)
+    # In place: the same card, at the same place on the page.
+    expanded_top = card.bounding_box()
+    assert expanded_top is not None and abs(expanded_top["y"] - card_top["y"]) < 2
+    card.get_by_role("button", name="Show less").click()
+    assert shown_text(quote) == shown
+
+
+def test_the_source_line_is_one_line_with_the_whole_title_on_hover(
+    browser: Browser, server: RunningServer
+) -> None:
+    long_title = (
+        "Skarholm lighthouse keeper retires after forty-one years of nights on the rock, "
+        "and the island council votes to keep the light burning"
     )
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "answered-page.png"), full_page=True)
+    article = {
+        "doc_id": "long-title-1",
+        "title": long_title,
+        "source": "Fixture Courier",
+        "url": "https://www.courier.example.org/lighthouse",
+        "published": "2024-06-07",
+        "text": "The last keeper of the Skarholm lighthouse retired on Friday after 41 years.",
+    }
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    phone = context.new_page()
+    phone.goto(server.base_url + "/")
+    with posted(server, article):
+        ask(phone, "How long did the Skarholm lighthouse keeper work?")
+        line = phone.locator(".card .source-line").first
+        expect(line.locator(".rank")).to_contain_text("1")
+        expect(line.locator(".outlet")).to_have_text("Fixture Courier")
+        expect(line.locator(".date")).not_to_be_empty()
+        title = line.locator(".title")
+        expect(title).to_have_attribute("title", long_title)
+        expect(title).to_have_text(long_title)  # whole, for screen readers
+        height, line_height = title.evaluate(
+            "t => [t.getBoundingClientRect().height, parseFloat(getComputedStyle(t).lineHeight)]"
+        )
+        assert height < 1.5 * line_height  # one line
+        assert title.evaluate("t => t.scrollWidth > t.clientWidth")  # cut with an ellipsis
+        assert title.evaluate("t => getComputedStyle(t).textOverflow") == "ellipsis"
+    context.close()
+
+
+def test_without_a_source_the_source_line_names_the_links_domain(
+    page: Page, server: RunningServer
+) -> None:
+    article = {
+        "doc_id": "domain-only-1",
+        "title": "Ferry timetable changes",
+        "url": "https://www.harbour-news.example.org/ferries",
+        "text": "The Skarholm ferry will sail twice a day from June, the harbour office said.",
+    }
+    with posted(server, article):
+        ask(page, "How often will the Skarholm ferry sail?")
+        line = page.locator(".card .source-line").first
+        expect(line.locator(".outlet")).to_have_text("harbour-news.example.org")
+        expect(line.locator(".date")).to_have_count(0)
+        expect(line.locator(".separator")).to_have_count(1)  # outlet · title
 
 
 def test_a_second_question_keeps_the_first_answer(page: Page) -> None:
@@ -153,22 +242,121 @@ def test_each_read_in_context_link_is_named_for_its_article(page: Page) -> None:
     assert len(titles) == 2  # both fixture articles, each link named for its own
 
 
+def shown_text(locator: Locator) -> str:
+    """The text on screen, without what is said only to screen readers."""
+    return locator.evaluate(
+        """node => {
+            const copy = node.cloneNode(true);
+            copy.querySelectorAll('.visually-hidden').forEach(hidden => hidden.remove());
+            return copy.textContent;
+        }"""
+    )
+
+
+def whole_passage(page: Page, card: Locator) -> str:
+    """The card's passage as the server sent it, read from the expanded card."""
+    card.get_by_role("button", name="Show the whole passage").click()
+    return shown_text(card.locator("blockquote"))
+
+
+def cited_paragraphs(page: Page) -> list[str]:
+    """The cited passage as the article view shows it: the cited text of each paragraph."""
+    return page.locator("#cited p:not(.cited-label)").evaluate_all(
+        "ps => ps.map(p => [...p.querySelectorAll('mark')].map(m => m.textContent).join(''))"
+    )
+
+
 def test_the_article_view_marks_the_cited_passage_and_scrolls_to_it(
     page: Page, server: RunningServer
 ) -> None:
     page.set_viewport_size({"width": 800, "height": 500})
     ask(page, "When will the trains run normally again?")
     card = page.locator(".card").first
-    passage_text = card.locator("blockquote").inner_text()
+    passage_text = whole_passage(page, card)
     card.locator("a.read-link").click()
-    cited = page.locator("mark#cited")
-    expect(cited).to_be_visible()
+    cited = page.locator("section#cited")
     expect(cited).to_be_in_viewport()
-    assert cited.inner_text() == passage_text
+    expect(cited).to_be_focused()
+    expect(cited.locator(".cited-label")).to_have_text("Cited passage")
+    expect(cited).to_have_accessible_name("Cited passage")
+    # Every paragraph of the passage, tinted exactly: nothing more, nothing less.
+    assert cited_paragraphs(page) == [p.strip() for p in passage_text.split("\n") if p.strip()]
     expect(cited.locator("mark.answer")).to_contain_text("trains should run normally again")
     expect(page.locator("h1.article-title")).to_have_text(
         "Northern Line rail workers strike over night-shift staffing"
     )
+
+
+def test_the_article_view_keeps_its_title_in_view_and_spaces_its_paragraphs(
+    page: Page,
+) -> None:
+    page.set_viewport_size({"width": 800, "height": 500})
+    ask(page, "When will the trains run normally again?")
+    page.locator(".card a.read-link").first.click()
+    expect(page.locator("section#cited")).to_be_in_viewport()
+    title = "Northern Line rail workers strike over night-shift staffing"
+    # Opened at the cited passage, mid-article: the h1 is scrolled away, the bar is not.
+    expect(page.locator("h1.article-title")).not_to_be_in_viewport()
+    expect(page.locator("#bar-title")).to_have_text(title)
+    expect(page.locator("#bar-title")).to_be_in_viewport()
+    page.mouse.wheel(0, 5000)
+    expect(page.locator("#bar-title")).to_be_in_viewport()
+    paragraphs = page.locator(".article-text p:not(.cited-label)")
+    assert paragraphs.count() >= 5
+    gap = paragraphs.first.evaluate("p => parseFloat(getComputedStyle(p).marginBottom)")
+    assert gap >= 10
+
+
+def luminance(css_colour: str) -> float:
+    red, green, blue = (int(v) / 255 for v in re.findall(r"\d+", css_colour)[:3])
+    linear = [
+        c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (red, green, blue)
+    ]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(first: str, second: str) -> float:
+    lighter, darker = sorted((luminance(first), luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_cited_passage_has_a_bar_that_stands_out_in_both_themes(
+    browser: Browser, server: RunningServer, scheme: str
+) -> None:
+    context = browser.new_context(color_scheme=scheme)  # type: ignore[arg-type]
+    reader = context.new_page()
+    reader.goto(server.base_url + "/")
+    ask(reader, "When will the trains run normally again?")
+    reader.locator(".card a.read-link").first.click()
+    cited = reader.locator("section#cited")
+    expect(cited).to_be_visible()
+    bar_width, bar, page_colour = cited.evaluate(
+        """section => [parseFloat(getComputedStyle(section).borderLeftWidth),
+                       getComputedStyle(section).borderLeftColor,
+                       getComputedStyle(document.body).backgroundColor]"""
+    )
+    assert bar_width >= 3
+    assert contrast(bar, page_colour) >= 3, (bar, page_colour)
+    context.close()
+
+
+def test_the_way_back_returns_to_the_card_that_was_left(page: Page) -> None:
+    page.set_viewport_size({"width": 1280, "height": 700})
+    ask(page, "When will the trains run normally again?")
+    ask(page, "How much will the tidal barrier cost?")
+    ask(page, "Why did the rail workers walk out?")
+    # The second card of the first answer, far above the last answer.
+    left = page.locator(".exchange").first.locator(".card").nth(1)
+    left_id = left.get_attribute("id")
+    left.locator("a.read-link").click()
+    expect(page.locator("section#cited")).to_be_visible()
+    page.get_by_role("link", name="← Questions").click()
+    expect(page).to_have_url(re.compile(f"/#card={left_id}$"))
+    card = page.locator(f"#{left_id}")
+    expect(card).to_be_in_viewport()
+    expect(card.locator("a.read-link")).to_be_focused()
+    expect(page.locator(".exchange")).to_have_count(3)
 
 
 def test_the_transcript_survives_a_reload_and_the_clear_control_empties_it(page: Page) -> None:
@@ -210,9 +398,40 @@ def test_an_empty_index_is_announced_on_the_welcome_page(browser: Browser, tmp_p
 
 def test_the_page_is_labelled_for_assistive_technology(page: Page) -> None:
     expect(page.locator("#empty-index")).to_be_hidden()
-    expect(page.locator("#messages")).to_have_attribute("aria-live", "polite")
     expect(page.get_by_label("Your question")).to_be_visible()
     expect(page.get_by_role("button", name="Ask")).to_be_visible()
+
+
+def test_a_new_answer_is_announced_as_a_short_summary(page: Page) -> None:
+    # The transcript itself is not a live region: it would read every passage out.
+    expect(page.locator("#messages")).not_to_have_attribute("aria-live", re.compile(".*"))
+    ask(page, "How much will the tidal barrier cost?")
+    count = page.locator(".exchange .card").count()
+    expect(page.get_by_role("status")).to_have_text(
+        f"{count} passages; best: {COST_SENTENCE} — Fixture Gazette"
+    )
+    ask(page, "Who won the World Cup?")
+    expect(page.get_by_role("status")).to_contain_text(
+        "The articles do not seem to answer this question"
+    )
+
+
+def test_each_exchange_has_a_heading_and_the_mark_is_more_than_colour(page: Page) -> None:
+    ask(page, "How much will the tidal barrier cost?")
+    ask(page, "Why did the rail workers walk out?")
+    headings = page.locator(".exchange").get_by_role("heading", level=2)
+    expect(headings).to_have_text(
+        [
+            "You asked: How much will the tidal barrier cost?",
+            "You asked: Why did the rail workers walk out?",
+        ]
+    )
+    mark = page.locator(".card mark.answer").first
+    weight = mark.evaluate("m => Number(getComputedStyle(m).fontWeight)")
+    assert weight >= 600  # bold as well as tinted
+    # And said in words before it, for a screen reader.
+    said = mark.evaluate("m => m.previousElementSibling.textContent")
+    assert said == "Answer: "
 
 
 def test_the_page_fits_a_phone(browser: Browser, server: RunningServer) -> None:
@@ -223,10 +442,8 @@ def test_the_page_fits_a_phone(browser: Browser, server: RunningServer) -> None:
     ask(phone, "Who won the World Cup?")
     phone.locator("details.closest summary").click()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
-    ARTIFACTS.mkdir(exist_ok=True)
-    phone.screenshot(path=str(ARTIFACTS / "answered-phone-dark.png"))
     phone.locator("a.read-link").first.click()
-    expect(phone.locator("mark#cited")).to_be_visible()
+    expect(phone.locator("section#cited")).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     context.close()
 
@@ -327,14 +544,14 @@ def test_hostile_article_content_is_shown_as_inert_text(page: Page, server: Runn
         ask(page, "How many quokkas did the census count?")
         card = page.locator(".card").first
         expect(card.locator(".title")).to_contain_text("<script>window.__pwned = 'title'</script>")
-        expect(card.locator(".byline")).to_contain_text("<img src=x onerror=")
+        expect(card.locator(".outlet")).to_contain_text("<img src=x onerror=")
         expect(card.locator("blockquote")).to_contain_text(
             "<script>window.__pwned = 'text'</script>"
         )
         expect(card.locator("a.original-link")).to_have_count(0)
         assert page.locator("#messages img, #messages script").count() == 0
         card.locator("a.read-link").click()
-        expect(page.locator("mark#cited")).to_be_visible()
+        expect(page.locator("section#cited")).to_be_visible()
         expect(page.locator("h1.article-title")).to_contain_text("<script>")
         assert page.locator("#article img, #article script").count() == 0
         assert page.locator("a[href^='javascript:']").count() == 0
@@ -359,7 +576,7 @@ def test_an_article_without_source_date_or_link_shows_no_empty_fields(
         assert "null" not in shown and "undefined" not in shown, shown
         assert " · ·" not in shown and not shown.strip().endswith("·"), shown
         card.locator("a.read-link").click()
-        expect(page.locator("mark#cited")).to_be_visible()
+        expect(page.locator("section#cited")).to_be_visible()
         article = page.locator("#article").inner_text()
         assert "null" not in article and "undefined" not in article, article
         expect(page.locator("#article .byline")).to_have_count(0)
@@ -397,4 +614,88 @@ def test_the_api_docs_render_offline(browser: Browser, server: RunningServer) ->
     expect(docs.locator(".opblock").first).to_be_visible()
     expect(docs.locator(".opblock-summary-path", has_text="/ask").first).to_be_visible()
     assert outside == []
+    context.close()
+
+
+def axe_violations(page: Page) -> list[str]:
+    """axe-core's violations on the page as it is now (injected by the test, not served)."""
+    results = Axe().run(page)
+    return [
+        f"{violation['id']}: {[node['target'] for node in violation['nodes']]}"
+        for violation in results.response["violations"]
+    ]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_violations_on_an_answer_a_no_answer_and_an_article(
+    browser: Browser, server: RunningServer, scheme: str
+) -> None:
+    context = browser.new_context(color_scheme=scheme)  # type: ignore[arg-type]
+    chat = context.new_page()
+    chat.goto(server.base_url + "/")
+    assert axe_violations(chat) == []
+    ask(chat, "How much will the tidal barrier cost?")
+    chat.locator(".card").first.get_by_role("button", name="Show the whole passage").click()
+    ask(chat, "Who won the World Cup?")
+    chat.locator("details.closest summary").click()
+    assert axe_violations(chat) == []
+    chat.locator(".card a.read-link").first.click()
+    expect(chat.locator("section#cited")).to_be_visible()
+    assert axe_violations(chat) == []
+    context.close()
+
+
+def test_keyboard_alone_asks_expands_reads_and_comes_back(page: Page) -> None:
+    def tab_to(name: str, *, backwards: bool = False) -> None:
+        key = "Shift+Tab" if backwards else "Tab"
+        for _ in range(40):
+            page.keyboard.press(key)
+            focused = page.evaluate(
+                "(document.activeElement.getAttribute('aria-label') || "
+                "document.activeElement.textContent || '').trim()"
+            )
+            if focused == name:
+                return
+        raise AssertionError(f"{name!r} cannot be reached by {key}")
+
+    page.keyboard.type("When will the trains run normally again?")
+    page.keyboard.press("Enter")
+    expect(page.locator(".card")).not_to_have_count(0)
+    expect(page.locator("#question")).to_be_focused()
+    tab_to("Show the whole passage", backwards=True)
+    page.keyboard.press("Enter")
+    expect(page.locator(".card [aria-expanded='true']")).to_have_count(1)
+    title = page.locator(".card .title").first.inner_text()
+    tab_to(f"Read “{title}” in context")
+    page.keyboard.press("Enter")
+    expect(page.locator("section#cited")).to_be_focused()
+    tab_to("← Questions", backwards=True)
+    page.keyboard.press("Enter")
+    expect(page.locator("a.read-link:focus")).to_have_accessible_name(f"Read “{title}” in context")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_screenshots_of_the_seed_articles_are_written_for_the_readme(
+    browser: Browser, seed_server: RunningServer, width: int, scheme: str
+) -> None:
+    context = browser.new_context(
+        viewport={"width": width, "height": 900 if width > 500 else 844},
+        color_scheme=scheme,  # type: ignore[arg-type]
+    )
+    chat = context.new_page()
+    chat.goto(seed_server.base_url + "/")
+    ask(chat, "What does Russia demand on NATO?")
+    expect(chat.locator(".card").first).to_contain_text("NATO")
+    ask(chat, "What is a good recipe for banana bread?")
+    expect(chat.locator(".no-answer")).to_be_visible()
+    chat.locator(".exchange").first.scroll_into_view_if_needed()
+    chat.evaluate("document.querySelector('.exchange').scrollIntoView({block: 'start'})")
+    assert chat.evaluate("document.documentElement.scrollWidth") <= width
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    chat.screenshot(path=str(SCREENSHOTS / f"answer-{width}-{scheme}.png"), animations="disabled")
+    chat.locator(".card a.read-link").first.click()
+    expect(chat.locator("section#cited")).to_be_in_viewport()
+    assert chat.evaluate("document.documentElement.scrollWidth") <= width
+    chat.screenshot(path=str(SCREENSHOTS / f"article-{width}-{scheme}.png"), animations="disabled")
     context.close()

@@ -19,18 +19,26 @@
   const clearButton = document.getElementById("clear");
   const errorBox = document.getElementById("error");
   const counter = document.getElementById("counter");
+  const announcer = document.getElementById("announcer");
   const { el } = qa;
   // The server's limit, read from /examples; until then, its default.
   let maxChars = 1000;
 
-  // Each entry: {question, answer} once answered. Kept per tab, so a reload keeps it.
+  // Each entry: {id, question, answer} once answered. Kept per tab, so a reload keeps it.
   let transcript = loadTranscript();
+  let nextId = transcript.reduce((top, entry) => Math.max(top, entry.id), 0) + 1;
   let pending = false;
 
   function loadTranscript() {
     try {
       const saved = JSON.parse(sessionStorage.getItem(STORAGE_KEY) || "[]");
-      return Array.isArray(saved) ? saved.filter((entry) => entry && entry.answer) : [];
+      const entries = Array.isArray(saved) ? saved.filter((entry) => entry && entry.answer) : [];
+      // Entries saved before they had ids get them now, in order.
+      let next = entries.reduce((top, entry) => Math.max(top, entry.id | 0), 0) + 1;
+      for (const entry of entries) {
+        if (!Number.isInteger(entry.id) || entry.id < 1) entry.id = next++;
+      }
+      return entries;
     } catch {
       return [];
     }
@@ -46,56 +54,136 @@
 
   // -- rendering --------------------------------------------------------------
 
-  function questionBubble(text) {
-    return el("div", { class: "bubble question" },
+  // The exchange's heading: the question, so a screen reader can jump between exchanges.
+  function questionHeading(text) {
+    return el("h2", { class: "bubble question", tabindex: "-1" },
       el("span", { class: "visually-hidden" }, "You asked: "), text);
   }
 
-  function passageCard(passage) {
+  // Where an article comes from, for the card's source line: its source, else its link's
+  // domain, else nothing.
+  function outletOf(citation) {
+    if (citation.source) return citation.source;
+    const url = qa.safeHttpUrl(citation.url);
+    return url ? new URL(url).hostname.replace(/^www\./, "") : "";
+  }
+
+  // "1 · AP · 14 Mar 2024 · Title": only the parts there are, separated only between them.
+  function sourceLine(passage, citation) {
+    const title = citation.title || "Untitled article";
+    const parts = [
+      el("span", { class: "outlet" }, outletOf(citation)),
+      el("span", { class: "date" }, qa.formatDate(citation.published)),
+      el("span", { class: "title", title }, title),
+    ].filter((part) => part.textContent !== "");
+    const line = el("p", { class: "source-line" },
+      el("span", { class: "rank" }, el("span", { class: "visually-hidden" }, "Passage "),
+        String(passage.rank)));
+    parts.forEach((part, position) => {
+      if (position > 0) line.append(el("span", { class: "separator", "aria-hidden": "true" }, "·"));
+      line.append(part);
+    });
+    return line;
+  }
+
+  // The marked sentence, said in words too: colour alone is lost on some readers.
+  function markedSentence(text, span, weak) {
+    return [
+      el("span", { class: "visually-hidden" }, weak ? "Closest sentence: " : "Answer: "),
+      el("mark", { class: "answer" }, text.slice(span.start, span.end)),
+    ];
+  }
+
+  // The marked sentence with a sentence either side; "…" where the passage goes on.
+  function excerpt(text, highlight, context, weak) {
+    return [
+      context.start > 0 ? "… " : "",
+      el("span", { class: "context" }, text.slice(context.start, highlight.start)),
+      markedSentence(text, highlight, weak),
+      el("span", { class: "context" }, text.slice(highlight.end, context.end)),
+      context.end < text.length ? " …" : "",
+    ];
+  }
+
+  function wholePassage(text, highlight, weak) {
+    return [
+      text.slice(0, highlight.start),
+      markedSentence(text, highlight, weak),
+      text.slice(highlight.end),
+    ];
+  }
+
+  function span(value, text, fallback) {
+    const start = Number.isInteger(value && value.start) ? value.start : fallback.start;
+    const end = Number.isInteger(value && value.end) ? value.end : fallback.end;
+    const safeStart = Math.max(0, Math.min(start, text.length));
+    return { start: safeStart, end: Math.max(safeStart, Math.min(end, text.length)) };
+  }
+
+  function passageCard(passage, entryId, weak) {
     const citation = passage.citation || {};
     const text = String(passage.text || "");
-    const highlight = passage.highlight || { start: 0, end: 0 };
+    const highlight = span(passage.highlight, text, { start: 0, end: 0 });
+    const context = span(passage.context, text, highlight);
+    const around = { start: Math.min(context.start, highlight.start),
+                     end: Math.max(context.end, highlight.end) };
+    const cardId = `q${entryId}-r${passage.rank}`;
     const original = qa.safeHttpUrl(citation.url);
-    const byline = [citation.source, qa.formatDate(citation.published)].filter(Boolean).join(" · ");
+    const title = citation.title || "Untitled article";
     const reader = qa.readerHref(
       citation.doc_id, citation.start, citation.end,
-      citation.start + highlight.start, citation.start + highlight.end,
+      citation.start + highlight.start, citation.start + highlight.end, cardId,
     );
-    return el("li", { class: "card" },
-      el("blockquote", { class: "passage" },
-        qa.markedText(text, highlight.start, highlight.end, "answer")),
-      el("div", { class: "citation" },
-        el("p", { class: "title" }, citation.title || "Untitled article"),
-        byline ? el("p", { class: "byline" }, byline) : null,
-        el("p", { class: "links" },
-          // Named for its article: a list of "Read in context" links says nothing apart.
-          el("a", { href: reader, class: "read-link",
-                    "aria-label": `Read “${citation.title || "Untitled article"}” in context` },
-            "Read in context"),
-          original
-            ? el("a", { href: original, class: "original-link", target: "_blank",
-                        rel: "noopener noreferrer" }, "Original article ↗")
-            : null),
-      ),
+    const quote = el("blockquote", { class: "passage", id: `${cardId}-text` },
+      excerpt(text, highlight, around, weak));
+    const whole = around.start > 0 || around.end < text.length;
+    let expand = null;
+    if (whole) {
+      expand = el("button", { type: "button", class: "link-button expand",
+                              "aria-expanded": "false", "aria-controls": quote.id },
+        "Show the whole passage");
+      expand.addEventListener("click", () => {
+        const open = expand.getAttribute("aria-expanded") !== "true";
+        quote.replaceChildren(...(open
+          ? wholePassage(text, highlight, weak) : excerpt(text, highlight, around, weak)).flat());
+        quote.classList.toggle("whole", open);
+        expand.setAttribute("aria-expanded", String(open));
+        expand.textContent = open ? "Show less" : "Show the whole passage";
+      });
+    }
+    return el("li", { class: "card", id: cardId },
+      sourceLine(passage, citation),
+      quote,
+      el("p", { class: "links" },
+        expand,
+        // Named for its article: a list of "Read in context" links says nothing apart.
+        el("a", { href: reader, class: "read-link", "aria-label": `Read “${title}” in context` },
+          "Read in context"),
+        original
+          ? el("a", { href: original, class: "original-link", target: "_blank",
+                      rel: "noopener noreferrer" }, "Original article ↗")
+          : null),
     );
   }
 
-  function answerBubble(answer) {
+  function answerBubble(entry) {
+    const answer = entry.answer;
     const passages = Array.isArray(answer.passages) ? answer.passages : [];
     if (answer.answerable) {
+      const card = (passage) => passageCard(passage, entry.id, false);
       // The best few stay in view; the rest wait behind a disclosure.
       const shown = passages.slice(0, SHOWN_PASSAGES);
       const more = passages.slice(SHOWN_PASSAGES);
-      return el("div", { class: "bubble answer" },
-        el("p", { class: "lead" }, "From the articles, best match first:"),
-        el("ol", { class: "cards" }, shown.map(passageCard)),
+      return el("div", { class: "bubble answer cards-only" },
+        el("ol", { class: "cards" }, shown.map(card)),
         more.length
           ? el("details", { class: "more" },
               el("summary", {}, `Show ${more.length} more passage${more.length === 1 ? "" : "s"}`),
-              el("ol", { class: "cards", start: SHOWN_PASSAGES + 1 }, more.map(passageCard)))
+              el("ol", { class: "cards", start: SHOWN_PASSAGES + 1 }, more.map(card)))
           : null);
     }
-    const cards = el("ol", { class: "cards" }, passages.map(passageCard));
+    const cards = el("ol", { class: "cards" },
+      passages.map((passage) => passageCard(passage, entry.id, true)));
     return el("div", { class: "bubble answer no-answer" },
       el("p", { class: "lead" }, "The articles do not seem to answer this question."),
       passages.length
@@ -104,13 +192,30 @@
         : null);
   }
 
+  // What a screen reader hears of a new answer: its gist, not all of its text.
+  function summaryOf(answer) {
+    const passages = Array.isArray(answer.passages) ? answer.passages : [];
+    if (!answer.answerable || passages.length === 0) {
+      return "The articles do not seem to answer this question" +
+        (passages.length ? `; the ${passages.length} closest passages are folded away.` : ".");
+    }
+    const best = passages[0];
+    const text = String(best.text || "");
+    const highlight = span(best.highlight, text, { start: 0, end: 0 });
+    const citation = best.citation || {};
+    const from = outletOf(citation) || citation.title || "an untitled article";
+    return `${passages.length} passage${passages.length === 1 ? "" : "s"}; best: ` +
+      `${text.slice(highlight.start, highlight.end)} — ${from}`;
+  }
+
   function entryItem(entry) {
-    return el("li", { class: "exchange" }, questionBubble(entry.question), answerBubble(entry.answer));
+    return el("li", { class: "exchange", id: `q${entry.id}` },
+      questionHeading(entry.question), answerBubble(entry));
   }
 
   function pendingItem(question) {
     return el("li", { class: "exchange", id: "pending" },
-      questionBubble(question),
+      questionHeading(question),
       el("div", { class: "bubble answer pending", "aria-busy": "true" },
         el("span", { class: "spinner", "aria-hidden": "true" }), "Searching the articles…"));
   }
@@ -119,6 +224,27 @@
     messages.replaceChildren(...transcript.map(entryItem));
     welcome.hidden = transcript.length > 0;
     clearButton.hidden = transcript.length === 0;
+  }
+
+  function announce(message) {
+    // Emptied first, so the same summary twice is still read out.
+    announcer.textContent = "";
+    setTimeout(() => { announcer.textContent = message; }, 50);
+  }
+
+  // Back from the article view (/#card=q3-r2): the card that was left, in view and focused
+  // on its link, with the folded list it sits in opened. The fragment names no element, or
+  // the browser would move focus to it after this script.
+  function returnToCard() {
+    const found = /^#card=(q\d+-r\d+)$/.exec(window.location.hash);
+    const card = found ? document.getElementById(found[1]) : null;
+    if (!card) return false;
+    const folded = card.closest("details");
+    if (folded) folded.open = true;
+    card.scrollIntoView({ block: "center" });
+    const link = card.querySelector("a.read-link");
+    if (link) link.focus({ preventScroll: true });
+    return true;
   }
 
   // A message, and a Retry button that asks the question again when there is one.
@@ -183,13 +309,14 @@
       }
       const answer = await response.json();
       placeholder.remove();
-      const entry = { question, answer };
+      const entry = { id: nextId++, question, answer };
       transcript.push(entry);
       saveTranscript();
       const item = entryItem(entry);
       messages.append(item);
       welcome.hidden = true;
       clearButton.hidden = false;
+      announce(summaryOf(answer));
       item.scrollIntoView({ block: "start", behavior: "smooth" });
     } catch (error) {
       placeholder.remove();
@@ -320,5 +447,6 @@
   renderAll();
   loadExamples();
   checkIndex();
-  input.focus();
+  if (!returnToCard()) input.focus();
+  window.addEventListener("hashchange", returnToCard);
 })();

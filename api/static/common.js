@@ -11,7 +11,7 @@ const qa = {
       if (name === "class") node.className = value;
       else node.setAttribute(name, value === true ? "" : String(value));
     }
-    for (const child of children.flat()) {
+    for (const child of children.flat(Infinity)) {
       if (child === null || child === undefined || child === false) continue;
       node.append(child instanceof Node ? child : document.createTextNode(String(child)));
     }
@@ -41,25 +41,16 @@ const qa = {
     });
   },
 
-  // The article view of this service, with a span (document offsets) to mark.
-  readerHref(docId, start, end, sentenceStart, sentenceEnd) {
+  // The article view of this service, with a span (document offsets) to mark and the card
+  // to come back to.
+  readerHref(docId, start, end, sentenceStart, sentenceEnd, fromCard) {
     const params = new URLSearchParams({ doc: docId, start, end });
     if (sentenceStart !== undefined) {
       params.set("s_start", sentenceStart);
       params.set("s_end", sentenceEnd);
     }
+    if (fromCard) params.set("from", fromCard);
     return `/read?${params.toString()}`;
-  },
-
-  // text split into [before, marked, after] text nodes around [start, end).
-  markedText(text, start, end, markClass) {
-    const safeStart = Math.max(0, Math.min(start, text.length));
-    const safeEnd = Math.max(safeStart, Math.min(end, text.length));
-    return [
-      text.slice(0, safeStart),
-      qa.el("mark", { class: markClass }, text.slice(safeStart, safeEnd)),
-      text.slice(safeEnd),
-    ];
   },
 
   // The server's {"detail": "..."} message of a failed response, or a fallback.

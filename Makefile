@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck eval bench bench-million clean
+.PHONY: install run test lint typecheck eval bench bench-page bench-million clean
 
 # Evaluation data: SQuAD v1.1 dev (public half) from the shared data sets.
 SQUAD ?= ../shared/data/squad-v1.1-dev-public/dev-v1.1-even-articles.json
@@ -60,6 +60,14 @@ BENCH_QUESTIONS := --questions-from $(SQUAD) --ingest-sample $(SQUAD)
 bench: install
 	$(BIN)/qa ingest $(BENCH_ARTICLES) --index $(BENCH_INDEX)
 	$(BIN)/qa bench --index $(BENCH_INDEX) $(BENCH_QUESTIONS) --scale 100000 --json eval/bench.json
+	$(MAKE) bench-page
+	$(BIN)/python -m eval.benchmarks_doc
+
+# The chat page in headless Chromium over the same index: Enter to painted, and its weight.
+bench-page: install
+	$(BIN)/qa ingest $(BENCH_ARTICLES) --index $(BENCH_INDEX)
+	$(BIN)/python -m eval.page_bench --index $(BENCH_INDEX) --questions eval/sets/seeds.jsonl \
+	  --json eval/bench-page.json
 	$(BIN)/python -m eval.benchmarks_doc
 
 # The same at a million passages, to eval/bench-1m.json: builds a 14 GB synthetic index once

@@ -1,7 +1,8 @@
 """docs/benchmarks.md, made from the latest measurements: ``make eval``'s report and the
-JSON of ``make bench`` and ``make bench-million``. Run by those targets; never edited by hand.
+JSON of ``make bench`` (the server's and the page's) and ``make bench-million``. Run by those
+targets; never edited by hand.
 
-    python -m eval.benchmarks_doc [--report F] [--bench F] [--million F] [--out F]
+    python -m eval.benchmarks_doc [--report F] [--bench F] [--page F] [--million F] [--out F]
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from eval import page_bench
 from eval.bench import markdown
 
 QUALITY = """\
@@ -81,17 +83,37 @@ near-duplicates that tie with the exact top 10, hence the two recall figures.
 """
 
 
-def render(report: str, bench: dict[str, Any] | None, million: dict[str, Any] | None) -> str:
+PAGE = """\
+## The page
+
+`make bench` also opens the chat page in headless Chromium over the same index
+(`eval/page_bench.py`) and asks it questions of `eval/sets/seeds.jsonl` as a user does:
+typed, then Enter. Enter-to-painted runs from the key's event to the first frame painted
+with the answer's card in it; the `/ask` request's own time (the browser's resource timing)
+is given beside it. Weight is every byte the page loads, uncompressed.
+
+"""
+
+
+def render(
+    report: str,
+    bench: dict[str, Any] | None,
+    million: dict[str, Any] | None,
+    page: dict[str, Any] | None = None,
+) -> str:
     parts = [
         "# Benchmarks\n\n",
         "Made by `make eval`, `make bench` and `make bench-million` from their latest runs "
-        "(`eval/report.md`, `eval/bench.json`, `eval/bench-1m.json`); do not edit by hand.\n\n",
+        "(`eval/report.md`, `eval/bench.json`, `eval/bench-page.json`, `eval/bench-1m.json`); "
+        "do not edit by hand.\n\n",
         QUALITY,
         _without_title(report),
         "\n",
     ]
     if bench is not None:
         parts += [SPEED, markdown(bench), "\n"]
+    if page is not None:
+        parts += [PAGE, page_bench.markdown(page), "\n"]
     if million is not None:
         parts += [MILLION, markdown(million), "\n"]
     return "".join(parts).rstrip() + "\n"
@@ -116,13 +138,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.benchmarks_doc", description=__doc__)
     parser.add_argument("--report", type=Path, default=Path("eval/report.md"))
     parser.add_argument("--bench", type=Path, default=Path("eval/bench.json"))
+    parser.add_argument("--page", type=Path, default=Path("eval/bench-page.json"))
     parser.add_argument("--million", type=Path, default=Path("eval/bench-1m.json"))
     parser.add_argument("--out", type=Path, default=Path("docs/benchmarks.md"))
     args = parser.parse_args(argv)
     if not args.report.is_file():
         print(f"error: {args.report} is missing: run make eval", file=sys.stderr)
         return 2
-    text = render(args.report.read_text(encoding="utf-8"), _json(args.bench), _json(args.million))
+    text = render(
+        args.report.read_text(encoding="utf-8"),
+        _json(args.bench),
+        _json(args.million),
+        _json(args.page),
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")
     print(f"wrote {args.out}")

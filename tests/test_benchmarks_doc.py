@@ -12,6 +12,7 @@ def make(tmp_path: Path, *missing: str) -> str:
     sources = {
         "--report": ROOT / "eval" / "report.md",
         "--bench": ROOT / "eval" / "bench.json",
+        "--page": ROOT / "eval" / "bench-page.json",
         "--million": ROOT / "eval" / "bench-1m.json",
     }
     arguments = [
@@ -32,12 +33,14 @@ def test_the_document_holds_every_table_it_is_made_from(tmp_path: Path) -> None:
             assert line in text
     assert text.count("**HTTP p50 / plain p50**") == 2  # the latest run and the million's
     assert "## A million passages" in text and "1,000,000" in text
+    assert "## The page" in text and "Enter to the answer painted" in text
 
 
 def test_a_measurement_not_made_is_left_out(tmp_path: Path) -> None:
-    text = make(tmp_path, "--bench", "--million")
+    text = make(tmp_path, "--bench", "--million", "--page")
     assert "## Retrieval quality" in text
     assert "## Speed" not in text and "## A million passages" not in text
+    assert "## The page" not in text
 
 
 def test_the_committed_document_is_the_one_its_sources_make(tmp_path: Path) -> None:

@@ -458,6 +458,25 @@ def test_a_network_failure_is_explained_and_the_question_is_kept(page: Page) -> 
     expect(page.locator("#send")).to_be_enabled()
 
 
+def test_a_stopped_server_is_explained_and_the_question_kept(
+    browser: Browser, tmp_path: Path
+) -> None:
+    served = RunningServer(tmp_path / "index", tmp_path / "no-seeds", None, tmp_path / "log")
+    served.start()
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(served.base_url + "/")
+    expect(page.locator("#question")).to_be_focused()
+    served.stop()
+    page.fill("#question", "Is anyone there?")
+    page.press("#question", "Enter")
+    expect(page.locator("#error")).to_contain_text("cannot be reached")
+    expect(page.locator("#error button.retry")).to_be_visible()
+    expect(page.locator("#question")).to_have_value("Is anyone there?")
+    expect(page.locator("#send")).to_be_enabled()
+    context.close()
+
+
 def test_a_failed_question_can_be_retried(page: Page) -> None:
     page.route("**/ask", lambda route: route.abort())
     page.fill("#question", "How much will the tidal barrier cost?")

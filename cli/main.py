@@ -144,6 +144,20 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--markdown", type=Path, help="also write the tables to this file")
     bench.set_defaults(command=_bench)
 
+    migrate = commands.add_parser(
+        "migrate", help="copy an index into another backend without re-embedding"
+    )
+    migrate.add_argument(
+        "--to",
+        choices=["milvus", "local"],
+        required=True,
+        help="the backend to copy into (its QA_MILVUS_* or QA_INDEX_DIR settings)",
+    )
+    migrate.add_argument(
+        "--index", type=Path, help="the local index directory, read or written (QA_INDEX_DIR)"
+    )
+    migrate.set_defaults(command=_migrate)
+
     serve = commands.add_parser("serve", help="serve the HTTP API and the chat page")
     serve.add_argument("--index", type=Path, help="index directory (QA_INDEX_DIR)")
     serve.add_argument("--host", default=None, help="address to bind (QA_HOST)")
@@ -174,7 +188,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
         print(f"skipped {error}", file=sys.stderr)
     for error in summary.errors:
         print(f"warning: {error}", file=sys.stderr)
-    print(f"ingested into {settings.index_dir}: {summary.describe()}")
+    print(f"ingested into {settings.index_location}: {summary.describe()}")
     return 1 if missing or loaded.errors else 0
 
 
@@ -190,7 +204,10 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     if not has_index(settings):
-        print(f"error: no index at {settings.index_dir}; run `qa ingest` first", file=sys.stderr)
+        print(
+            f"error: no index at {settings.index_location}; run `qa ingest` first",
+            file=sys.stderr,
+        )
         return 2
     service = QAService.open(settings)
     try:
@@ -252,12 +269,18 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     modes = list(MODES) if args.mode == "all" else [args.mode]
     with tempfile.TemporaryDirectory(prefix="qa-eval-") as scratch:
         if question_set.documents and args.index is None:
-            settings = settings.model_copy(update={"index_dir": Path(scratch) / "index"})
+            # The corpus goes to a scratch index, never into the configured one.
+            settings = settings.model_copy(
+                update={
+                    "index_dir": Path(scratch) / "index",
+                    "milvus_uri": str(Path(scratch) / "milvus.db"),
+                }
+            )
         service = QAService.open(settings)
         try:
             if question_set.documents:
                 summary = service.add_documents(question_set.documents, show_progress=True)
-                print(f"corpus in {settings.index_dir}: {summary.describe()}", file=sys.stderr)
+                print(f"corpus in {settings.index_location}: {summary.describe()}", file=sys.stderr)
             results = evaluate(service, question_set, modes, depth=args.k, show_progress=True)
         finally:
             service.close()
@@ -313,6 +336,33 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
         args.markdown.write_text(table, encoding="utf-8")
     print(table)
+    return 0
+
+
+def _migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.migrate import migrate
+    from qa.storage import has_index, open_index, refuse_another_model, stored_model
+
+    source_backend = "local" if args.to == "milvus" else "milvus"
+    source = settings.model_copy(update={"backend": source_backend})
+    target = settings.model_copy(update={"backend": args.to})
+    if not has_index(source):
+        print(f"error: no index at {source.index_location} to copy", file=sys.stderr)
+        return 2
+    refuse_another_model(source)
+    refuse_another_model(target)
+    built_with = stored_model(source)
+    assert built_with is not None  # has_index found it
+    reading = open_index(source, built_with[1])
+    try:
+        writing = open_index(target, built_with[1])
+        try:
+            summary = migrate(reading, writing, built_with[1], show_progress=True)
+        finally:
+            writing.close()
+    finally:
+        reading.close()
+    print(f"migrated {source.index_location} into {target.index_location}: {summary.describe()}")
     return 0
 
 

@@ -13,12 +13,12 @@ class ModelMismatchError(StorageError):
     """The index was built with another encoder model or vector dimension."""
 
     def __init__(
-        self, directory: Path, built_with: tuple[str, int], wanted: tuple[str, int | None]
+        self, location: Path | str, built_with: tuple[str, int], wanted: tuple[str, int | None]
     ) -> None:
         (built_model, built_dimension), (model, dimension) = built_with, wanted
         given = f"{model!r}" if dimension is None else f"{model!r} ({dimension} dimensions)"
         super().__init__(
-            f"the index at {directory} was built with the model {built_model!r} "
+            f"the index at {location} was built with the model {built_model!r} "
             f"({built_dimension} dimensions), but the encoder is {given}; use the same model "
             "(QA_MODEL, QA_EMBED_TITLE) or build a new index for this one"
         )

@@ -67,7 +67,7 @@ class QAService:
         index = open_index(settings, encoder.dimension)
         log.info(
             "loaded %s (%d documents, %d passages) in %.1f s",
-            settings.index_dir,
+            settings.index_location,
             index.count_documents(),
             index.count_passages(),
             time.perf_counter() - started,

@@ -27,6 +27,30 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="QA_", env_file=".env", extra="ignore")
 
     index_dir: Path = Field(Path("data/index"), description="Directory of the index.")
+    backend: Literal["local", "milvus"] = Field(
+        "local",
+        description="Where the index lives: local (SQLite and FAISS in QA_INDEX_DIR) or "
+        "milvus (collections in QA_MILVUS_URI).",
+    )
+    milvus_uri: str = Field(
+        "data/milvus.db",
+        description="Milvus server (http://host:19530) or a milvus-lite file (*.db).",
+    )
+    milvus_token: SecretStr | None = Field(
+        None, description="Milvus credentials: a token or user:password."
+    )
+    milvus_db: str = Field("", description="Milvus database (empty: the server's default).")
+    milvus_collection_prefix: str = Field(
+        "qa_",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,200}$",
+        description="Prefix of the collection names (passages, documents, texts).",
+    )
+    milvus_consistency: Literal["Strong", "Bounded", "Session", "Eventually"] = Field(
+        "Strong",
+        description="Consistency level of reads: Strong sees every acknowledged write.",
+    )
+    milvus_shards: int = Field(1, ge=1, le=16, description="Shards of a new collection.")
+    milvus_replicas: int = Field(1, ge=1, description="In-memory replicas of each collection.")
     seeds_dir: Path = Field(
         Path("seeds"), description="Articles ingested by `qa serve` when the index is empty."
     )
@@ -129,6 +153,13 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Address `qa serve` binds.")
     port: int = Field(8000, ge=0, le=65535, description="Port `qa serve` listens on.")
     access_log: bool = Field(False, description="Log every request (uvicorn's access log).")
+
+    @property
+    def index_location(self) -> str:
+        """Where the index is, in words: its directory, or its Milvus and collections."""
+        if self.backend == "milvus":
+            return f"Milvus at {self.milvus_uri}, collections {self.milvus_collection_prefix}*"
+        return str(self.index_dir)
 
     @property
     def index_model(self) -> str:

@@ -1,18 +1,37 @@
 """Which index the settings name, opened: the one place that knows the storage engines.
 
-Today the SQLite + FAISS store in ``index_dir`` (``index.LocalIndex``); a second engine is
-another branch here, and nothing else in ``qa`` changes.
+``local`` is the SQLite + FAISS store in ``index_dir`` (``index.LocalIndex``); ``milvus`` is
+the collections of a Milvus server or milvus-lite file (``index.milvus.MilvusIndex``).
+Nothing else in ``qa`` knows which one it is given.
 """
 
 from __future__ import annotations
 
 from index import LocalIndex, ModelMismatchError, PassageIndex
-from index.local import index_exists, refuse_a_lost_store, stored_model
+from index.local import index_exists, refuse_a_lost_store
+from index.local import stored_model as stored_local_model
+from index.milvus import MilvusIndex, MilvusTarget
+from index.milvus import stored_model as stored_milvus_model
 from qa.settings import Settings
+
+
+def milvus_target(settings: Settings) -> MilvusTarget:
+    token = settings.milvus_token.get_secret_value() if settings.milvus_token else ""
+    return MilvusTarget(
+        uri=settings.milvus_uri,
+        token=token,
+        db_name=settings.milvus_db,
+        prefix=settings.milvus_collection_prefix,
+        consistency=settings.milvus_consistency,
+        shards=settings.milvus_shards,
+        replicas=settings.milvus_replicas,
+    )
 
 
 def open_index(settings: Settings, dimension: int) -> PassageIndex:
     """The index for vectors of this dimension; a new one is created when there is none."""
+    if settings.backend == "milvus":
+        return MilvusIndex(milvus_target(settings), settings.index_model, dimension)
     return LocalIndex(
         settings.index_dir,
         settings.index_model,
@@ -22,20 +41,30 @@ def open_index(settings: Settings, dimension: int) -> PassageIndex:
     )
 
 
+def stored_model(settings: Settings) -> tuple[str, int] | None:
+    """The (model, dimension) the index was built with; None when there is no index."""
+    if settings.backend == "milvus":
+        return stored_milvus_model(milvus_target(settings))
+    return stored_local_model(settings.index_dir)
+
+
 def has_index(settings: Settings) -> bool:
+    if settings.backend == "milvus":
+        return stored_model(settings) is not None
     return index_exists(settings.index_dir)
 
 
 def check_before_opening(settings: Settings) -> None:
     """The checks that need no model, so that a server refuses to start at once: a store
     lost beside its manifest (CorruptIndexError), an index of another model."""
-    refuse_a_lost_store(settings.index_dir)
+    if settings.backend == "local":
+        refuse_a_lost_store(settings.index_dir)
     refuse_another_model(settings)
 
 
 def refuse_another_model(settings: Settings) -> None:
     """Raise ModelMismatchError, before the model is loaded, when the index was built with
     another model than the settings give."""
-    built_with = stored_model(settings.index_dir)
+    built_with = stored_model(settings)
     if built_with is not None and built_with[0] != settings.index_model:
-        raise ModelMismatchError(settings.index_dir, built_with, (settings.index_model, None))
+        raise ModelMismatchError(settings.index_location, built_with, (settings.index_model, None))

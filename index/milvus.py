@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 # Milvus's limits: bytes in a VARCHAR, rows of a search or query (topk, offset + limit).
 MAX_VARCHAR_BYTES = 65_535
 MAX_RESULTS = 16_384
+# Rows one query may return from milvus-lite, which has no server's cap.
+EMBEDDED_QUERY_LIMIT = 100_000_000
 # Characters of a document's text a row: at most 4 bytes each in UTF-8, under the limit.
 TEXT_PART_CHARS = 16_000
 # Rows an insert: far under the 64 MB a request may carry (a passage row is ~10 kB).
@@ -423,9 +425,11 @@ class MilvusIndex:
         if keep is not None:
             condition += f" and version != {int(keep)}"
         for collection in (self._passages, self._texts):
-            keys = [row["key"] for row in self._query_all(collection, condition, ["key"])]
-            for start in range(0, len(keys), MAX_RESULTS):
-                self._call(self._client.delete, collection, ids=keys[start : start + MAX_RESULTS])
+            # A document's rows are a few hundred: a full page means there may be more.
+            while keys := [row["key"] for row in self._query(collection, condition, ["key"])]:
+                self._call(self._client.delete, collection, ids=keys)
+                if len(keys) < MAX_RESULTS:
+                    break
 
     def _settle(self) -> None:
         """milvus-lite searches rows written only once flushed; a server flushes itself."""
@@ -656,7 +660,19 @@ class MilvusIndex:
         )
 
     def _query_all(self, collection: str, condition: str, fields: list[str]) -> list[Any]:
-        """Every row matching, read in batches: one query may return 16,384 rows at most."""
+        """Every row matching. A server returns 16,384 rows a query at most: read in batches
+        by an iterator there. milvus-lite has no such cap, and no timestamps for iterators
+        (pymilvus retries for them, half a second each): one query there."""
+        if self.target.embedded:
+            return list(
+                self._call(
+                    self._client.query,
+                    collection,
+                    filter=condition,
+                    output_fields=fields,
+                    limit=EMBEDDED_QUERY_LIMIT,
+                )
+            )
         iterator = self._call(
             self._client.query_iterator,
             collection,

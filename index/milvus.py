@@ -26,6 +26,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -94,18 +95,41 @@ class MilvusTarget:
         return f"Milvus at {where}, collections {self.prefix}*"
 
 
+# Clients open on each milvus-lite file in this process: its in-process server holds the
+# file's lock until released, and is released when the last of them closes.
+_embedded_clients: dict[str, int] = {}
+_embedded_lock = threading.Lock()
+
+
 def connect(target: MilvusTarget) -> Any:
     """A client of the target, with errors named for the person who set it up."""
     from pymilvus import MilvusClient
 
-    if target.embedded:
-        # milvus-lite has no server timestamp for query iterators; pymilvus warns at each.
-        logging.getLogger("pymilvus").setLevel(logging.ERROR)
-
     try:
-        return MilvusClient(uri=target.uri, token=target.token, db_name=target.db_name)
+        client = MilvusClient(uri=target.uri, token=target.token, db_name=target.db_name)
     except Exception as error:  # pymilvus raises its own and grpc's errors alike
         raise StorageError(f"cannot reach {target.describe()}: {error}") from error
+    if target.embedded:
+        with _embedded_lock:
+            path = os.path.abspath(target.uri)
+            _embedded_clients[path] = _embedded_clients.get(path, 0) + 1
+    return client
+
+
+def disconnect(client: Any, target: MilvusTarget) -> None:
+    """Close a client; the last one of a milvus-lite file lets another process open it."""
+    client.close()
+    if not target.embedded:
+        return
+    with _embedded_lock:
+        path = os.path.abspath(target.uri)
+        _embedded_clients[path] -= 1
+        if _embedded_clients[path]:
+            return
+        del _embedded_clients[path]
+    from milvus_lite import server_manager_instance
+
+    server_manager_instance.release_server(path)
 
 
 def stored_model(target: MilvusTarget) -> tuple[str, int] | None:
@@ -114,7 +138,7 @@ def stored_model(target: MilvusTarget) -> tuple[str, int] | None:
     try:
         return _binding(client, target)
     finally:
-        client.close()
+        disconnect(client, target)
 
 
 def drop_collections(target: MilvusTarget) -> None:
@@ -125,7 +149,7 @@ def drop_collections(target: MilvusTarget) -> None:
             if client.has_collection(target.name(collection)):
                 client.drop_collection(target.name(collection))
     finally:
-        client.close()
+        disconnect(client, target)
 
 
 def _binding(client: Any, target: MilvusTarget) -> tuple[str, int] | None:
@@ -212,7 +236,7 @@ class MilvusIndex:
         try:
             self._open()
         except BaseException:
-            self._client.close()
+            disconnect(self._client, target)
             raise
 
     # -- collections ---------------------------------------------------------------
@@ -693,7 +717,7 @@ class MilvusIndex:
         """Nothing is kept in memory: every write is in Milvus when it returns."""
 
     def close(self) -> None:
-        self._client.close()
+        disconnect(self._client, self.target)
 
 
 def _document_from_row(row: dict[str, Any], text: str = "") -> Document:

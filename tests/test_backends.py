@@ -9,6 +9,8 @@ deleted documents seen at once, filters, and refusals.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -226,3 +228,24 @@ def test_a_server_stems_english_and_scores_bm25_positive(encoder: Encoder) -> No
     finally:
         index.close()
         drop_collections(milvus_target(settings))
+
+
+def test_a_closed_milvus_lite_file_can_be_opened_by_another_process(
+    tmp_path: Path, encoder: Encoder
+) -> None:
+    """`qa ingest` after a migration, or a server after a check, in another process: the
+    in-process milvus-lite server gives the file's lock up with its last client."""
+    settings = Settings(backend="milvus", milvus_uri=str(tmp_path / "m.db"))
+    open_index(settings, encoder.dimension).close()
+    opened = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"from pymilvus import MilvusClient; MilvusClient({str(tmp_path / 'm.db')!r})",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert opened.returncode == 0, opened.stderr[-2000:]

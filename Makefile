@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck eval bench bench-page bench-million clean
+.PHONY: install run test lint typecheck eval eval-milvus bench bench-page bench-backends bench-million clean
 
 # Evaluation data: SQuAD v1.1 dev (public half) from the shared data sets.
 SQUAD ?= ../shared/data/squad-v1.1-dev-public/dev-v1.1-even-articles.json
@@ -50,6 +50,26 @@ eval: install
 	  --markdown $(REPORT)
 	$(BIN)/python -m eval.benchmarks_doc
 	cat $(REPORT)
+
+# The same sets on the Milvus backend (milvus-lite files in $(EVAL_DIR)), hybrid only, to
+# eval/report-milvus.md.
+MILVUS_REPORT ?= eval/report-milvus.md
+eval-milvus: install
+	mkdir -p $(EVAL_DIR)
+	printf '# Retrieval quality on Milvus (milvus-lite)\n\n`make eval-milvus` on %s, %s.\n\n' "$$(date -u +%Y-%m-%d)" "$$(nproc) cores" > $(MILVUS_REPORT)
+	QA_BACKEND=milvus QA_MILVUS_URI=$(EVAL_DIR)/seeds-milvus.db $(BIN)/qa ingest seeds
+	QA_BACKEND=milvus QA_MILVUS_URI=$(EVAL_DIR)/seeds-milvus.db $(BIN)/qa eval \
+	  eval/sets/seeds.jsonl --mode hybrid --markdown $(MILVUS_REPORT)
+	QA_BACKEND=milvus QA_MILVUS_URI=$(EVAL_DIR)/squad-milvus.db $(BIN)/qa eval $(SQUAD) \
+	  --index $(EVAL_DIR)/squad-milvus --mode hybrid --markdown $(MILVUS_REPORT)
+	$(BIN)/python -m eval.benchmarks_doc
+	cat $(MILVUS_REPORT)
+
+# Ingest rate and /ask p50 of the local and Milvus backends, in turns, to
+# eval/bench-backends.json (about five minutes).
+bench-backends: install
+	$(BIN)/python -m eval.backends_bench --json eval/bench-backends.json
+	$(BIN)/python -m eval.benchmarks_doc
 
 # Speed and size of the server beside the plain recipe, written to eval/bench.json and
 # docs/benchmarks.md; a few minutes, over the seed articles (the fixture articles while

@@ -95,17 +95,52 @@ is given beside it. Weight is every byte the page loads, uncompressed.
 """
 
 
+BACKENDS = """\
+## The Milvus backend
+
+`make eval-milvus` asks the same sets of the Milvus backend in its embedded mode
+(milvus-lite), hybrid only; `make bench-backends` (`eval/backends_bench.py`) ingests
+SQuAD-public's articles into each backend, three times in turns, and serves both at once,
+asked the same unique questions over HTTP in turns of ten. milvus-lite is a Python
+re-implementation of Milvus for laptops and tests: its times say nothing of a Milvus
+server's.
+
+"""
+
+
+def _backends_table(result: dict[str, Any]) -> str:
+    local, milvus = result["local"], result["milvus"]
+    rows = [
+        ("ingest, passages/s (median of runs)",
+         local["ingest"]["passages_per_second"], milvus["ingest"]["passages_per_second"]),
+        (f"`/ask` over HTTP, p50 (ms), {result['questions']} questions",
+         local["ask_p50_ms"], milvus["ask_p50_ms"]),
+        ("`/ask` over HTTP, p95 (ms)", local["ask_p95_ms"], milvus["ask_p95_ms"]),
+    ]  # fmt: skip
+    lines = [
+        f"**backends bench, {result['date']}, {result['machine']}**: Milvus is "
+        f"{result['milvus_target']}",
+        "",
+        "| measure | local | Milvus |",
+        "| --- | --- | --- |",
+        *(f"| {name} | {a} | {b} |" for name, a, b in rows),
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def render(
     report: str,
     bench: dict[str, Any] | None,
     million: dict[str, Any] | None,
     page: dict[str, Any] | None = None,
+    milvus_report: str | None = None,
+    backends: dict[str, Any] | None = None,
 ) -> str:
     parts = [
         "# Benchmarks\n\n",
         "Made by `make eval`, `make bench` and `make bench-million` from their latest runs "
-        "(`eval/report.md`, `eval/bench.json`, `eval/bench-page.json`, `eval/bench-1m.json`); "
-        "do not edit by hand.\n\n",
+        "(`eval/report.md`, `eval/bench.json`, `eval/bench-page.json`, `eval/bench-1m.json`, "
+        "`eval/report-milvus.md`, `eval/bench-backends.json`); do not edit by hand.\n\n",
         QUALITY,
         _without_title(report),
         "\n",
@@ -114,6 +149,12 @@ def render(
         parts += [SPEED, markdown(bench), "\n"]
     if page is not None:
         parts += [PAGE, page_bench.markdown(page), "\n"]
+    if milvus_report is not None or backends is not None:
+        parts.append(BACKENDS)
+        if milvus_report is not None:
+            parts += [_without_title(milvus_report), "\n"]
+        if backends is not None:
+            parts += [_backends_table(backends), "\n"]
     if million is not None:
         parts += [MILLION, markdown(million), "\n"]
     return "".join(parts).rstrip() + "\n"
@@ -140,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bench", type=Path, default=Path("eval/bench.json"))
     parser.add_argument("--page", type=Path, default=Path("eval/bench-page.json"))
     parser.add_argument("--million", type=Path, default=Path("eval/bench-1m.json"))
+    parser.add_argument("--milvus-report", type=Path, default=Path("eval/report-milvus.md"))
+    parser.add_argument("--backends", type=Path, default=Path("eval/bench-backends.json"))
     parser.add_argument("--out", type=Path, default=Path("docs/benchmarks.md"))
     args = parser.parse_args(argv)
     if not args.report.is_file():
@@ -150,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         _json(args.bench),
         _json(args.million),
         _json(args.page),
+        args.milvus_report.read_text(encoding="utf-8") if args.milvus_report.is_file() else None,
+        _json(args.backends),
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")

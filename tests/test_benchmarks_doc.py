@@ -13,6 +13,8 @@ def make(tmp_path: Path, *missing: str) -> str:
         "--report": ROOT / "eval" / "report.md",
         "--bench": ROOT / "eval" / "bench.json",
         "--page": ROOT / "eval" / "bench-page.json",
+        "--milvus-report": ROOT / "eval" / "report-milvus.md",
+        "--backends": ROOT / "eval" / "bench-backends.json",
         "--million": ROOT / "eval" / "bench-1m.json",
     }
     arguments = [
@@ -34,13 +36,14 @@ def test_the_document_holds_every_table_it_is_made_from(tmp_path: Path) -> None:
     assert text.count("**HTTP p50 / plain p50**") == 2  # the latest run and the million's
     assert "## A million passages" in text and "1,000,000" in text
     assert "## The page" in text and "Enter to the answer painted" in text
+    assert "## The Milvus backend" in text and "| measure | local | Milvus |" in text
 
 
 def test_a_measurement_not_made_is_left_out(tmp_path: Path) -> None:
-    text = make(tmp_path, "--bench", "--million", "--page")
+    text = make(tmp_path, "--bench", "--million", "--page", "--milvus-report", "--backends")
     assert "## Retrieval quality" in text
     assert "## Speed" not in text and "## A million passages" not in text
-    assert "## The page" not in text
+    assert "## The page" not in text and "## The Milvus backend" not in text
 
 
 def test_the_committed_document_is_the_one_its_sources_make(tmp_path: Path) -> None:

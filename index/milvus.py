@@ -105,10 +105,21 @@ def connect(target: MilvusTarget) -> Any:
     """A client of the target, with errors named for the person who set it up."""
     from pymilvus import MilvusClient
 
+    if target.embedded:
+        # As the local index makes its directory: a fresh clone has no data/ yet.
+        os.makedirs(os.path.dirname(os.path.abspath(target.uri)), exist_ok=True)
+        # Its failure to start is raised below, with a hint; not also logged as a traceback.
+        logging.getLogger("milvus_lite.server_manager").setLevel(logging.CRITICAL)
     try:
         client = MilvusClient(uri=target.uri, token=target.token, db_name=target.db_name)
     except Exception as error:  # pymilvus raises its own and grpc's errors alike
-        raise StorageError(f"cannot reach {target.describe()}: {error}") from error
+        hint = (
+            "; milvus-lite lets one process open a file at a time: is another one, such as "
+            "a running `qa serve`, holding it? (add articles through its POST /documents)"
+            if target.embedded
+            else ""
+        )
+        raise StorageError(f"cannot reach {target.describe()}: {error}{hint}") from error
     if target.embedded:
         with _embedded_lock:
             path = os.path.abspath(target.uri)

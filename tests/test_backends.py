@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from index import Document, ModelMismatchError, SearchFilters
+from index import Document, ModelMismatchError, SearchFilters, StorageError
 from index.milvus import drop_collections, filter_expression
 from qa.encoder import Encoder
 from qa.loaders import load_paths
@@ -40,8 +40,9 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting
         yield base
         return
     if request.param == "milvus-lite":
+        # In a folder that does not exist yet, as data/ in a fresh clone.
         yield base.model_copy(
-            update={"backend": "milvus", "milvus_uri": str(tmp_path / "milvus.db")}
+            update={"backend": "milvus", "milvus_uri": str(tmp_path / "data" / "milvus.db")}
         )
         return
     server = base.model_copy(
@@ -249,3 +250,28 @@ def test_a_closed_milvus_lite_file_can_be_opened_by_another_process(
         check=False,
     )
     assert opened.returncode == 0, opened.stderr[-2000:]
+
+
+def test_a_milvus_lite_file_held_by_another_process_is_refused_with_a_hint(
+    tmp_path: Path, encoder: Encoder
+) -> None:
+    path = tmp_path / "m.db"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"from pymilvus import MilvusClient; MilvusClient({str(path)!r}); "
+            "print('open', flush=True); input()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+        settings = Settings(backend="milvus", milvus_uri=str(path))
+        with pytest.raises(StorageError, match="one process open a file at a time"):
+            open_index(settings, encoder.dimension)
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)

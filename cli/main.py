@@ -13,9 +13,14 @@ import logging
 import sys
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qa.answers import Answer
 from qa.settings import MODES, Settings, get_settings
+
+if TYPE_CHECKING:
+    from qa.ingest import IngestSummary
+    from qa.sources import SourceResult
 
 # The public half of the SQuAD v1.1 dev set, where the project's shared data lives.
 SQUAD_PUBLIC = Path("../shared/data/squad-v1.1-dev-public/dev-v1.1-even-articles.json")
@@ -69,10 +74,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    ingest = commands.add_parser("ingest", help="add articles (files or directories)")
-    ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    ingest = commands.add_parser(
+        "ingest", help="add articles: files, directories, pages and feeds (paths or URLs)"
+    )
+    ingest.add_argument("sources", nargs="+", metavar="PATH_OR_URL")
     ingest.add_argument("--index", type=Path, help="index directory (QA_INDEX_DIR)")
     ingest.set_defaults(command=_ingest)
+
+    watch = commands.add_parser("watch", help="keep feeds ingested: read them every so often")
+    watch.add_argument("sources", nargs="+", metavar="FEED_OR_URL")
+    watch.add_argument(
+        "--every", type=_duration, default=900.0, help="interval, such as 15m (the default)"
+    )
+    watch.add_argument("--rounds", type=int, default=0, help="stop after N reads (0: never)")
+    watch.add_argument("--index", type=Path, help="index directory (QA_INDEX_DIR)")
+    watch.set_defaults(command=_watch)
 
     ask = commands.add_parser("ask", help="ask a question")
     ask.add_argument("question")
@@ -173,23 +189,72 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from qa.fetch import is_url
     from qa.service import QAService
 
-    missing = [path for path in args.paths if not path.exists()]
-    for path in missing:
-        print(f"error: {path}: no such file or directory", file=sys.stderr)
+    missing = [
+        source for source in args.sources if not is_url(source) and not Path(source).exists()
+    ]
+    for source in missing:
+        print(f"error: {source}: no such file or directory", file=sys.stderr)
     service = QAService.open(settings)
     try:
-        present = [path for path in args.paths if path.exists()]
-        loaded, summary = service.add_files(present, show_progress=True)
+        present = [source for source in args.sources if source not in missing]
+        loaded, summary = service.add_sources(present, show_progress=True)
     finally:
         service.close()
+    _report_sources(loaded, summary)
+    print(f"ingested into {settings.index_location}: {summary.describe()}")
+    return 1 if missing or loaded.errors else 0
+
+
+def _report_sources(loaded: SourceResult, summary: IngestSummary) -> None:
     for error in loaded.errors:
         print(f"skipped {error}", file=sys.stderr)
     for error in summary.errors:
         print(f"warning: {error}", file=sys.stderr)
-    print(f"ingested into {settings.index_location}: {summary.describe()}")
-    return 1 if missing or loaded.errors else 0
+    if loaded.known_entries:
+        print(f"{loaded.known_entries} feed entries already ingested", file=sys.stderr)
+
+
+def _watch(args: argparse.Namespace, settings: Settings) -> int:
+    """Keep feeds (and pages) ingested: read them every so often, add what is new."""
+    import time
+
+    from qa.service import QAService
+
+    log = logging.getLogger("cli.watch")
+    service = QAService.open(settings)
+    rounds = 0
+    try:
+        while True:
+            loaded, summary = service.add_sources(args.sources)
+            _report_sources(loaded, summary)
+            log.warning(
+                "watch: %d new or changed, %d feed entries already ingested, %d skipped",
+                summary.added + summary.replaced,
+                loaded.known_entries,
+                len(loaded.errors),
+            )
+            rounds += 1
+            if args.rounds and rounds >= args.rounds:
+                return 0
+            time.sleep(args.every)
+    finally:
+        service.close()
+
+
+def _duration(text: str) -> float:
+    """``15m`` -> 900.0 seconds; ``30s``, ``2h`` and plain seconds too."""
+    units = {"s": 1, "m": 60, "h": 3600}
+    number, unit = (text[:-1], text[-1]) if text[-1:] in units else (text, "s")
+    try:
+        seconds = float(number) * units[unit]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a duration such as 15m or 30s: {text!r}") from None
+    if seconds < 1:
+        raise argparse.ArgumentTypeError("the interval is at least one second")
+    return seconds
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:

@@ -1,4 +1,5 @@
-"""Reading articles from files: .txt and .md (front matter optional), .json and .jsonl.
+"""Reading articles from files: .txt and .md (front matter optional), .json and .jsonl,
+and news pages (.html, .htm: the article's main text and the page's metadata).
 
 A file that cannot be read is reported with its path and skipped; the rest still load.
 """
@@ -13,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from qa.documents import Document, DocumentError, document_from_fields
+from qa.pages import PageError, document_from_html
 
 TEXT_SUFFIXES = {".txt", ".md"}
 JSON_SUFFIXES = {".json", ".jsonl"}
-SUFFIXES = TEXT_SUFFIXES | JSON_SUFFIXES
+HTML_SUFFIXES = {".html", ".htm"}
+SUFFIXES = TEXT_SUFFIXES | JSON_SUFFIXES | HTML_SUFFIXES
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _FRONT_MATTER_LINE = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:[ \t]*(.*?)[ \t]*$")
@@ -28,15 +31,17 @@ class LoadResult:
     errors: list[str] = field(default_factory=list)
 
 
-def find_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """The article files among paths, directories searched recursively, hidden ones skipped."""
+def find_files(paths: Iterable[Path], extra_suffixes: Iterable[str] = ()) -> Iterator[Path]:
+    """The article files among paths (and those of ``extra_suffixes``), directories searched
+    recursively, hidden ones skipped."""
+    wanted = SUFFIXES | set(extra_suffixes)
     for path in paths:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 relative = child.relative_to(path).parts
                 if (
                     child.is_file()
-                    and child.suffix.lower() in SUFFIXES
+                    and child.suffix.lower() in wanted
                     and not any(part.startswith(".") for part in relative)
                 ):
                     yield child
@@ -57,6 +62,13 @@ def load_file(path: Path) -> LoadResult:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         return LoadResult(errors=[f"{path}: not an article file (expected {_suffix_list()})"])
+    if suffix in HTML_SUFFIXES:
+        try:
+            return LoadResult(documents=[document_from_html(path.read_bytes())])
+        except OSError as error:
+            return LoadResult(errors=[f"{path}: cannot be read: {error}"])
+        except PageError as error:
+            return LoadResult(errors=[f"{path}: {error}"])
     try:
         content = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:

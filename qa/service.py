@@ -19,6 +19,7 @@ from qa.loaders import LoadResult, load_paths
 from qa.questions import EncodedQuestion, Question, make_question
 from qa.retrieval import RetrievalSettings, Retriever
 from qa.settings import Mode, Settings
+from qa.sources import SourceResult, load_sources
 from qa.storage import open_index
 
 log = logging.getLogger(__name__)
@@ -162,6 +163,20 @@ class QAService:
         """The articles in these files and directories, stored; what could not be read is
         in the LoadResult's errors. The vector file is written before this returns."""
         loaded = load_paths(paths)
+        summary = self.add_documents(loaded.documents, show_progress=show_progress)
+        self.index.flush()
+        return loaded, summary
+
+    def add_sources(
+        self, sources: Sequence[str], *, show_progress: bool = False
+    ) -> tuple[SourceResult, IngestSummary]:
+        """Files, directories and http(s) URLs of pages or feeds, stored; feed entries the
+        index holds already are not fetched again."""
+        loaded = load_sources(
+            sources,
+            self.settings.fetch_limits,
+            is_known=lambda doc_id: self.index.content_hash(doc_id) is not None,
+        )
         summary = self.add_documents(loaded.documents, show_progress=show_progress)
         self.index.flush()
         return loaded, summary

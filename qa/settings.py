@@ -13,6 +13,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.local import HNSW_FROM
+from qa.fetch import FetchLimits
 
 # How passages are found: dense (FAISS), lexical (BM25) or their fusion.
 Mode = Literal["dense", "lexical", "hybrid"]
@@ -142,6 +143,18 @@ class Settings(BaseSettings):
         5_000_000, ge=1024, description="Largest request body accepted (413 above it)."
     )
 
+    fetch_timeout_seconds: float = Field(
+        10.0, gt=0, le=300, description="Longest wait for a fetched page or feed to answer."
+    )
+    fetch_max_bytes: int = Field(
+        5_000_000, ge=1024, description="Largest page or feed fetched (bytes)."
+    )
+    fetch_max_redirects: int = Field(5, ge=0, le=20, description="Redirects followed a fetch.")
+    fetch_allow_private: bool = Field(
+        False,
+        description="Fetch loopback, private and link-local addresses too (off: only public).",
+    )
+
     examples: list[str] = Field(
         ["What does Russia demand on NATO?"],
         description="Example questions the chat page offers (a JSON list).",
@@ -160,6 +173,15 @@ class Settings(BaseSettings):
         if self.backend == "milvus":
             return f"Milvus at {self.milvus_uri}, collections {self.milvus_collection_prefix}*"
         return str(self.index_dir)
+
+    @property
+    def fetch_limits(self) -> FetchLimits:
+        return FetchLimits(
+            timeout_seconds=self.fetch_timeout_seconds,
+            max_bytes=self.fetch_max_bytes,
+            max_redirects=self.fetch_max_redirects,
+            allow_private=self.fetch_allow_private,
+        )
 
     @property
     def index_model(self) -> str:

@@ -1,0 +1,122 @@
+"""News pages to documents: the article's main text and the page's own metadata.
+
+trafilatura finds the main text, leaving out navigation, ads, captions, comments, cookie
+banners and "read more" lists. It keeps paragraphs (one a line) and reads title, outlet,
+author, date and canonical link from the page's ``<meta>`` tags and JSON-LD (the date with
+htmldate). A page with no article in it is refused with PageError.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+from qa.documents import Document, DocumentError, document_from_fields, normalise_published
+
+# Less main text than this is not an article (a cookie wall, an index page, a paywall stub).
+MIN_ARTICLE_CHARS = 200
+
+
+class PageError(ValueError):
+    """The page holds no article to ingest."""
+
+
+def doc_id_for_url(url: str) -> str:
+    """A page's id from its canonical link: fetched again, it replaces itself."""
+    return f"url-{hashlib.sha256(url.encode()).hexdigest()[:16]}"
+
+
+def document_from_html(html: str | bytes, url: str = "", **fallbacks: Any) -> Document:
+    """The article of a page (bytes are decoded by the page's own charset). ``url`` is
+    where it was found; ``fallbacks`` (title, source, published, doc_id) fill what the page
+    itself does not say, as a feed entry knows."""
+    import trafilatura
+
+    extracted = trafilatura.bare_extraction(
+        _without_prompts(html),
+        url=url or None,
+        with_metadata=True,
+        include_comments=False,
+        include_images=False,
+        include_tables=True,
+        favor_precision=True,
+    )
+    if extracted is None:
+        page: dict[str, Any] = {}
+    else:
+        page = extracted if isinstance(extracted, dict) else extracted.as_dict()
+    text = _without_title_line(str(page.get("text") or ""), str(page.get("title") or ""))
+    if len(text.strip()) < MIN_ARTICLE_CHARS:
+        raise PageError(
+            f"no article found (main text of {len(text.strip())} characters, "
+            f"fewer than {MIN_ARTICLE_CHARS})"
+        )
+    canonical = str(page.get("url") or url or "")
+    fields: dict[str, Any] = {
+        "doc_id": fallbacks.get("doc_id") or (doc_id_for_url(canonical) if canonical else ""),
+        "title": page.get("title") or fallbacks.get("title") or "",
+        "text": text,
+        "source": page.get("sitename") or fallbacks.get("source") or "",
+        "url": canonical if canonical.startswith(("http://", "https://")) else "",
+        "published": _valid_date(page.get("date")) or fallbacks.get("published") or "",
+    }
+    if page.get("author"):
+        fields["author"] = page["author"]
+    try:
+        return document_from_fields(fields)
+    except DocumentError as error:
+        raise PageError(str(error)) from None
+
+
+# Class or id words of the prompts a page puts inside an article's body: a paywall or
+# sign-up teaser is text in paragraphs, which main-text extraction would keep.
+_PROMPT_WORDS = {"paywall", "regwall", "subscribe", "piano"}
+# Longer than this, an element so named is the gated article itself, not its prompt.
+_PROMPT_MAX_CHARS = 1000
+
+
+def _without_prompts(html: str | bytes) -> str | bytes:
+    """The page without its paywall and subscription prompts (as it was, if unparsable)."""
+    import lxml.etree
+    import lxml.html
+
+    try:
+        tree = lxml.html.document_fromstring(html)
+    except (lxml.etree.ParserError, ValueError):
+        return html
+    prompts = [
+        element
+        for element in tree.iter()
+        if isinstance(element.tag, str)
+        and _PROMPT_WORDS & _words(f"{element.get('class', '')} {element.get('id', '')}")
+        and len(element.text_content()) <= _PROMPT_MAX_CHARS
+    ]
+    for element in prompts:
+        if element.getparent() is not None:
+            element.drop_tree()
+    return lxml.html.tostring(tree, encoding="unicode")
+
+
+def _words(names: str) -> set[str]:
+    return set(re.split(r"[^a-z0-9]+", names.lower()))
+
+
+def _without_title_line(text: str, title: str) -> str:
+    """The text without its first line when that is the headline again."""
+    first, _, rest = text.partition("\n")
+    if title and _folded(first) == _folded(title):
+        return rest.strip()
+    return text.strip()
+
+
+def _folded(line: str) -> str:
+    return " ".join(line.casefold().split())
+
+
+def _valid_date(value: object) -> str:
+    """The page's date when it is an ISO date; a date no one can read is left out."""
+    try:
+        return normalise_published(value)
+    except DocumentError:
+        return ""

@@ -33,7 +33,7 @@ PROJECT_LOGGERS = ("qa", "api", "index", "eval", "cli")
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    _configure_logging(verbose=args.verbose, serving=args.command is _serve)
+    _configure_logging(verbose=args.verbose, serving=args.command in (_serve, _watch))
     settings = get_settings()
     if getattr(args, "index", None) is not None:
         settings = settings.model_copy(update={"index_dir": args.index})
@@ -54,8 +54,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _configure_logging(*, verbose: bool, serving: bool) -> None:
-    """Warnings only, but for ``-v`` (every library's logs too) and for a server, whose
-    own logs say when it is ready and what it ingested."""
+    """Warnings only, but for ``-v`` (every library's logs too) and for a server or a
+    watch, whose own logs say when it is ready and what it ingested."""
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -230,7 +230,7 @@ def _watch(args: argparse.Namespace, settings: Settings) -> int:
         while True:
             loaded, summary = service.add_sources(args.sources)
             _report_sources(loaded, summary)
-            log.warning(
+            log.info(
                 "watch: %d new or changed, %d feed entries already ingested, %d skipped",
                 summary.added + summary.replaced,
                 loaded.known_entries,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from qa.documents import Document, DocumentError, document_from_fields, normalise_published
 
@@ -57,7 +58,7 @@ def document_from_html(html: str | bytes, url: str = "", **fallbacks: Any) -> Do
         "doc_id": fallbacks.get("doc_id") or (doc_id_for_url(canonical) if canonical else ""),
         "title": page.get("title") or fallbacks.get("title") or "",
         "text": text,
-        "source": page.get("sitename") or fallbacks.get("source") or "",
+        "source": _outlet(page, url) or fallbacks.get("source") or _host_guess(page, url),
         "url": canonical if canonical.startswith(("http://", "https://")) else "",
         "published": _valid_date(page.get("date")) or fallbacks.get("published") or "",
     }
@@ -112,6 +113,18 @@ def _without_title_line(text: str, title: str) -> str:
 
 def _folded(line: str) -> str:
     return " ".join(line.casefold().split())
+
+
+def _outlet(page: dict[str, Any], url: str) -> str:
+    """The outlet the page names itself; trafilatura's guess from the link's host is not."""
+    sitename = str(page.get("sitename") or "")
+    return "" if sitename == _host_guess(page, url) else sitename
+
+
+def _host_guess(page: dict[str, Any], url: str) -> str:
+    sitename = str(page.get("sitename") or "")
+    hosts = {urlsplit(url).netloc, urlsplit(url).hostname or "", str(page.get("hostname") or "")}
+    return sitename if sitename and sitename in hosts else ""
 
 
 def _valid_date(value: object) -> str:

@@ -52,6 +52,11 @@ class AskRequest(BaseModel):
     )
     k: int | None = Field(None, description="How many passages (1 to QA_MAX_K).")
     filters: Filters | None = None
+    fold: bool = Field(
+        True,
+        description="Fold syndicated copies (near-identical passages of other articles) "
+        "into one passage, listed in its also_in.",
+    )
 
     @field_validator("k", mode="before")
     @classmethod

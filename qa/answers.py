@@ -35,6 +35,11 @@ class AnsweredPassage(BaseModel):
         "offsets into text: what to show when the whole passage is too long."
     )
     citation: Citation
+    also_in: list[Citation] = Field(
+        default_factory=list,
+        description="Where else the same passage ran: near-copies in other articles "
+        "(syndicated copies), folded into this one, best match first.",
+    )
 
     @property
     def highlighted_sentence(self) -> str:

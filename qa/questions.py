@@ -26,6 +26,8 @@ class Question:
     filters: SearchFilters | None = None
     # None: the service's retrieval mode.
     mode: Mode | None = None
+    # Syndicated copies folded into one passage, with where else they ran.
+    fold: bool = True
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ def make_question(
     settings: Settings,
     filters: SearchFilters | None = None,
     mode: Mode | None = None,
+    *,
+    fold: bool = True,
 ) -> Question:
     """The question without surrounding white space, and k (default ``default_k``);
     QuestionError when either is out of bounds."""
@@ -57,4 +61,4 @@ def make_question(
     k = settings.default_k if k is None else k
     if not 1 <= k <= settings.max_k:
         raise QuestionError("k", f"must be between 1 and {settings.max_k}")
-    return Question(text, k, filters, mode)
+    return Question(text, k, filters, mode, fold)

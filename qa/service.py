@@ -7,12 +7,13 @@ import math
 import time
 from collections.abc import Iterable, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from index import CorruptIndexError, Document, PassageIndex, PassageRow, SearchFilters
+from index import CorruptIndexError, Document, PassageIndex, PassageRow, SearchFilters, SearchResult
 from qa.abstention import is_answerable
 from qa.answers import Answer, AnsweredPassage, Citation, Highlight, passage_id
+from qa.copies import copy_groups
 from qa.encoder import Encoder, load_encoder
 from qa.ingest import IngestSummary, Passager, WriteStatus, ingest_documents
 from qa.loaders import LoadResult, load_paths
@@ -87,9 +88,11 @@ class QAService:
         k: int | None = None,
         filters: SearchFilters | None = None,
         mode: Mode | None = None,
+        *,
+        fold: bool = True,
     ) -> Answer:
         """The best k passages for a question; QuestionError when it is not acceptable."""
-        checked = make_question(question, k, self.settings, filters, mode)
+        checked = make_question(question, k, self.settings, filters, mode, fold=fold)
         return self.answer(self.encode([checked])[0])
 
     def encode(self, questions: Sequence[Question], *, busy: bool = False) -> list[EncodedQuestion]:
@@ -103,10 +106,14 @@ class QAService:
         ]
 
     def answer(self, encoded: EncodedQuestion) -> Answer:
-        """The passages for an encoded question: search, fusion, highlight, abstention."""
+        """The passages for an encoded question: search, fusion, highlight, abstention, and
+        syndicated copies folded (asking for twice k, so that k stories are left)."""
         question = encoded.question
+        wanted = question.k
+        if question.fold:
+            wanted = min(2 * question.k, max(question.k, self.settings.max_k))
         retrieved = self.retriever.retrieve(
-            question.text, encoded.vector, question.k, question.filters, question.mode
+            question.text, encoded.vector, wanted, question.filters, question.mode
         )
         results = retrieved.results
         if not all(math.isfinite(result.score) for result in results):
@@ -115,29 +122,37 @@ class QAService:
                 "the vector index gave a score that is not a number; restart the server to "
                 "rebuild it from the passage store"
             )
-        sentences = retrieved.sentences
-        passages = [
-            AnsweredPassage(
-                rank=rank,
-                score=round(result.score, 6),
-                text=result.passage.text,
-                highlight=Highlight(start=scores.best_span[0], end=scores.best_span[1]),
-                context=Highlight(start=scores.context_span[0], end=scores.context_span[1]),
-                citation=Citation(
-                    doc_id=result.document.doc_id,
-                    title=result.document.title,
-                    source=result.document.source,
-                    url=result.document.url,
-                    published=result.document.published,
-                    passage_id=passage_id(result.document.doc_id, result.passage.ordinal),
-                    start=result.passage.start,
-                    end=result.passage.end,
-                ),
+        groups = (
+            copy_groups([result.passage.text for result in results])
+            if question.fold
+            else [[position] for position in range(len(results))]
+        )
+        passages = []
+        for rank, group in enumerate(groups[: question.k], start=1):
+            best, *copies = group
+            scores = retrieved.sentences[best]
+            passages.append(
+                AnsweredPassage(
+                    rank=rank,
+                    score=round(results[best].score, 6),
+                    text=results[best].passage.text,
+                    highlight=Highlight(start=scores.best_span[0], end=scores.best_span[1]),
+                    context=Highlight(start=scores.context_span[0], end=scores.context_span[1]),
+                    citation=_citation(results[best]),
+                    also_in=[_citation(results[copy]) for copy in copies],
+                )
             )
-            for rank, (result, scores) in enumerate(zip(results, sentences, strict=True), start=1)
-        ]
+        # Judged on the passages shown, as before folding asked for more.
+        shown = [group[0] for group in groups[: question.k]]
         answerable = is_answerable(
-            question.text, retrieved, self.index, self.settings.answerable_threshold
+            question.text,
+            replace(
+                retrieved,
+                results=[results[i] for i in shown],
+                sentences=[retrieved.sentences[i] for i in shown],
+            ),
+            self.index,
+            self.settings.answerable_threshold,
         )
         took_ms = round((time.perf_counter() - encoded.started) * 1000, 3)
         return Answer(
@@ -211,3 +226,16 @@ class QAService:
 
     def count_passages(self) -> int:
         return self.index.count_passages()
+
+
+def _citation(result: SearchResult) -> Citation:
+    return Citation(
+        doc_id=result.document.doc_id,
+        title=result.document.title,
+        source=result.document.source,
+        url=result.document.url,
+        published=result.document.published,
+        passage_id=passage_id(result.document.doc_id, result.passage.ordinal),
+        start=result.passage.start,
+        end=result.passage.end,
+    )

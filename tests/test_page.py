@@ -17,6 +17,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
+from qa.copies import copy_groups
 from tests.conftest import EXAMPLES, ROOT, TOKEN
 from tests.servers import RunningServer
 
@@ -192,6 +193,33 @@ def test_without_a_source_the_source_line_names_the_links_domain(
         expect(line.locator(".outlet")).to_have_text("harbour-news.example.org")
         expect(line.locator(".date")).to_have_count(0)
         expect(line.locator(".separator")).to_have_count(1)  # outlet · title
+
+
+def test_a_syndicated_copy_is_folded_into_the_card_and_can_be_read(
+    page: Page, server: RunningServer
+) -> None:
+    original = httpx.get(f"{server.base_url}/documents", timeout=30).json()["documents"]
+    (barrier,) = [d for d in original if "barrier" in d["title"].lower()]
+    text = httpx.get(f"{server.base_url}/documents/{barrier['doc_id']}", timeout=30).json()
+    copy = {
+        "doc_id": "barrier-copy-1",
+        "title": text["title"],
+        "source": "Coast Times",
+        "text": "By Coast Times staff\n" + text["text"] + "\nCopyright Coast Times.",
+    }
+    with posted(server, copy):
+        ask(page, "How much will the tidal barrier cost?")
+        first = page.locator(".card").first
+        also = first.locator(".also-in")
+        expect(also).to_have_text(re.compile(r"^Also in: (Coast Times|Fixture Gazette)$"))
+        answer = httpx.post(
+            f"{server.base_url}/ask", json={"question": "How much will the tidal barrier cost?"}
+        ).json()
+        groups = copy_groups([passage["text"] for passage in answer["passages"]])
+        assert all(len(group) == 1 for group in groups)  # no two cards are copies
+        also.locator("a").click()
+        expect(page.locator("section#cited")).to_be_visible()
+        expect(page.locator("#cited mark.cited-text").first).to_be_visible()
 
 
 def test_a_second_question_keeps_the_first_answer(page: Page) -> None:

@@ -20,7 +20,9 @@ async def ask_post(
     body: AskRequest, service: Service, worker: Worker, settings: AppSettings, metrics: AppMetrics
 ) -> Answer:
     """Answer a question with the passages that answer it, best first."""
-    return await _answer(service, worker, settings, metrics, body.question, body.k, body.filters)
+    return await _answer(
+        service, worker, settings, metrics, body.question, body.k, body.filters, body.fold
+    )
 
 
 @router.get("/ask", response_model=Answer, responses=ERRORS)
@@ -31,9 +33,10 @@ async def ask_get(
     metrics: AppMetrics,
     q: Annotated[str, Query(min_length=1, pattern=SOME_TEXT, description="The question.")],
     k: Annotated[int | None, Query(description="How many passages.")] = None,
+    fold: Annotated[bool, Query(description="Fold syndicated copies into one passage.")] = True,
 ) -> Answer:
     """Answer a question given in the query string."""
-    return await _answer(service, worker, settings, metrics, q, k, None)
+    return await _answer(service, worker, settings, metrics, q, k, None, fold)
 
 
 @router.get("/examples", response_model=Examples)
@@ -50,9 +53,10 @@ async def _answer(
     question: str,
     k: int | None,
     filters: Filters | None,
+    fold: bool = True,
 ) -> Answer:
     try:
-        checked = make_question(question, k, settings, search_filters(filters))
+        checked = make_question(question, k, settings, search_filters(filters), fold=fold)
     except QuestionError as error:
         raise HTTPException(422, str(error)) from None
     answer = await worker.ask(service, checked)

@@ -120,6 +120,20 @@
     return { start: safeStart, end: Math.max(safeStart, Math.min(end, text.length)) };
   }
 
+  // The same passage in other articles (syndicated copies), each a link to read it there.
+  function alsoIn(passage) {
+    const copies = Array.isArray(passage.also_in) ? passage.also_in : [];
+    if (copies.length === 0) return null;
+    const links = copies.map((copy) => {
+      const name = outletOf(copy) || copy.title || "another article";
+      return el("a", { href: qa.readerHref(copy.doc_id, copy.start, copy.end),
+                       "aria-label": `Read it in ${name}` }, name);
+    });
+    const line = el("p", { class: "also-in" }, "Also in: ");
+    links.forEach((link, position) => line.append(...(position ? [", ", link] : [link])));
+    return line;
+  }
+
   function passageCard(passage, entryId, weak) {
     const citation = passage.citation || {};
     const text = String(passage.text || "");
@@ -154,6 +168,7 @@
     return el("li", { class: "card", id: cardId },
       sourceLine(passage, citation),
       quote,
+      alsoIn(passage),
       el("p", { class: "links" },
         expand,
         // Named for its article: a list of "Read in context" links says nothing apart.

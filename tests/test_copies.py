@@ -1,0 +1,102 @@
+"""Syndicated copies folded into one card: the measure, and answers over the seed articles
+with five copies each (different bylines, footers, a sentence added or cut)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+
+from eval.syndication import syndicated_copies
+from qa.copies import FOLD_THRESHOLD, containment, copy_groups, shingles
+from qa.encoder import Encoder
+from qa.loaders import load_paths
+from qa.service import QAService
+from qa.settings import Settings
+from qa.storage import open_index
+from tests.conftest import SEEDS
+
+QUESTIONS = [
+    "What does Russia demand on NATO?",
+    "What is the Oreshnik?",
+    "What did Zelensky say about the draft peace plan?",
+    "Who will Witkoff meet in Moscow?",
+]
+
+
+def story(doc_id: str) -> str:
+    return doc_id.split("-copy-")[0]
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory, encoder: Encoder) -> Iterator[QAService]:
+    settings = Settings(index_dir=tmp_path_factory.mktemp("copies") / "index")
+    opened = QAService(settings, encoder, open_index(settings, encoder.dimension))
+    seeds = load_paths([SEEDS]).documents
+    opened.add_documents([*seeds, *(c for seed in seeds for c in syndicated_copies(seed))])
+    yield opened
+    opened.close()
+
+
+def test_containment_holds_across_a_shifted_boundary_and_not_between_stories() -> None:
+    passage = "The council voted to build a tidal barrier across the estuary. " * 3
+    shifted = "By Staff Writer. " + passage[:-20]
+    assert containment(shingles(passage), shingles(shifted)) >= FOLD_THRESHOLD
+    other = "Rail workers walked out on Thursday over staffing on night trains."
+    assert containment(shingles(passage), shingles(other)) == 0.0
+    assert copy_groups([passage, other, shifted]) == [[0, 2], [1]]
+    assert containment(shingles(""), shingles(passage)) == 0.0
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_an_answer_shows_one_card_a_story_and_where_else_it_ran(
+    service: QAService, question: str
+) -> None:
+    answer = service.ask(question, 5)
+    cards = [(passage.citation.doc_id, passage.citation.start) for passage in answer.passages]
+    # Never the same passage of one story twice: its copies are folded.
+    spans = [(story(doc_id), passage.text[:60]) for (doc_id, _), passage in zip(
+        cards, answer.passages, strict=True)]  # fmt: skip
+    assert len(set(spans)) == len(spans), spans
+    first = answer.passages[0]
+    assert len(first.also_in) >= 4  # most of its five copies, each citable
+    for copy in first.also_in:
+        assert story(copy.doc_id) == story(first.citation.doc_id)
+        assert copy.doc_id != first.citation.doc_id
+        stored = service.index.get_document(copy.doc_id)
+        assert stored is not None and stored.text[copy.start : copy.end]
+
+
+def test_folding_can_be_turned_off(service: QAService) -> None:
+    folded = service.ask(QUESTIONS[0], 5)
+    unfolded = service.ask(QUESTIONS[0], 5, fold=False)
+    assert all(not passage.also_in for passage in unfolded.passages)
+    stories = [story(p.citation.doc_id) for p in unfolded.passages]
+    assert len(set(stories)) < len(stories)  # copies fill the cards without folding
+    assert folded.passages[0].text == unfolded.passages[0].text
+
+
+def test_a_deleted_or_rewritten_copy_leaves_the_group(service: QAService) -> None:
+    first = service.ask(QUESTIONS[0], 5).passages[0]
+    gone, rewritten = first.also_in[0].doc_id, first.also_in[1].doc_id
+    original = service.index.get_document(rewritten)
+    assert original is not None
+    try:
+        assert service.delete_document(gone)
+        service.add_document(
+            replace(original, text="A different story about ferries and tides.", content_hash="")
+        )
+        after = service.ask(QUESTIONS[0], 5).passages[0]
+        members = {copy.doc_id for copy in after.also_in}
+        assert gone not in members and rewritten not in members
+        assert after.text == first.text
+    finally:
+        restored = next(
+            copy
+            for seed in load_paths([SEEDS]).documents
+            for copy in syndicated_copies(seed)
+            if copy.doc_id == gone
+        )
+        service.add_document(restored)
+        service.add_document(original)

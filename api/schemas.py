@@ -79,7 +79,7 @@ class DocumentIn(BaseModel):
         json_schema_extra={
             "anyOf": [
                 {"required": [name], "properties": {name: {"type": "string"}}}
-                for name in ("text", "body")
+                for name in ("text", "body", "html")
             ]
         },
     )
@@ -96,6 +96,12 @@ class DocumentIn(BaseModel):
         None, min_length=1, pattern=SOME_TEXT, description="The article's text (alias: body)."
     )
     body: str | None = Field(None, min_length=1, pattern=SOME_TEXT)
+    html: str | None = Field(
+        None,
+        min_length=1,
+        description="A news page instead of text: its article's main text is kept, and its "
+        "title, outlet, date and canonical link fill the fields not given.",
+    )
     source: str | None = Field(None, max_length=MAX_FIELD_CHARS)
     url: str | None = Field(None, max_length=MAX_FIELD_CHARS)
     published: IsoDateOrTime | None = Field(

@@ -622,3 +622,46 @@ def test_a_server_rebuilds_a_damaged_vector_file_and_answers_right(tmp_path: Pat
         assert "does not match its checksum" in (tmp_path / "log").read_text()
     finally:
         running.stop()
+
+
+def test_a_news_page_posted_as_html_is_stored_as_its_article(server: RunningServer) -> None:
+    from tests.news_pages import BOILERPLATE, news_page
+    from tests.test_pages import seed_articles
+
+    article = seed_articles()[0]
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    posted = httpx.post(
+        f"{server.base_url}/documents",
+        json={"html": news_page(article), "metadata": {"desk": "world"}},
+        headers=auth,
+        timeout=120,
+    )
+    assert posted.status_code == 201, posted.text
+    doc_id = posted.json()["doc_id"]
+    try:
+        stored = httpx.get(f"{server.base_url}/documents/{doc_id}", timeout=30).json()
+        assert stored["text"] == "\n".join(article.paragraphs)
+        assert not any(phrase in stored["text"] for phrase in BOILERPLATE.values())
+        assert (stored["title"], stored["source"], stored["published"], stored["url"]) == (
+            article.title, "Daily Planet", "2025-12-17", article.url
+        )  # fmt: skip
+        assert stored["metadata"] == {"author": "Jane Reporter", "desk": "world"}
+        # The client's own fields win over the page's.
+        again = httpx.post(
+            f"{server.base_url}/documents",
+            json={"html": news_page(article), "doc_id": doc_id, "source": "Wire copy"},
+            headers=auth,
+            timeout=120,
+        )
+        assert again.status_code == 200, again.text
+        assert httpx.get(f"{server.base_url}/documents/{doc_id}").json()["source"] == "Wire copy"
+        refused = httpx.post(
+            f"{server.base_url}/documents",
+            json={"html": "<html><body><nav>Home</nav></body></html>"},
+            headers=auth,
+            timeout=30,
+        )
+        assert refused.status_code == 422
+        assert refused.json()["detail"].startswith("html: no article found")
+    finally:
+        httpx.delete(f"{server.base_url}/documents/{doc_id}", headers=auth, timeout=60)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi.concurrency import run_in_threadpool
 
 from api.auth import WriterRoute
 from api.dependencies import AppSettings, Service, Worker
@@ -22,6 +23,7 @@ from api.schemas import (
 )
 from qa.answers import passage_id
 from qa.documents import DocumentError, document_from_fields, is_valid_doc_id
+from qa.pages import PageError, document_from_html
 
 # Reads and deletes are plain functions: FastAPI runs them on its thread pool, off the
 # event loop. Additions are embedded on the writer thread (api.model_worker).
@@ -85,8 +87,15 @@ async def add_document(
 ) -> WriteResult:
     """Add a document (201), or replace the one with the same doc_id (200). Searchable on
     return. Embedded on a thread of its own: questions are answered meanwhile."""
+    fields = body.model_dump(exclude_none=True)
     try:
-        document = document_from_fields(body.model_dump(exclude_none=True))
+        if "html" in fields and "text" not in fields and "body" not in fields:
+            # Off the event loop: extracting a large page takes a while.
+            fields = await run_in_threadpool(_fields_from_page, fields)
+        fields.pop("html", None)
+        document = document_from_fields(fields)
+    except PageError as error:
+        raise HTTPException(422, f"html: {error}") from None
     except DocumentError as error:
         raise HTTPException(422, str(error)) from None
     if len(document.text) > settings.max_document_chars:
@@ -104,6 +113,21 @@ async def add_document(
     if status != "added":
         response.status_code = 200
     return WriteResult(doc_id=document.doc_id, status=status, passages=passages)
+
+
+def _fields_from_page(fields: dict[str, Any]) -> dict[str, Any]:
+    """The page's article and metadata, under the fields the client gave."""
+    page = document_from_html(fields.pop("html"), url=fields.get("url", ""))
+    found = {
+        "doc_id": page.doc_id,
+        "title": page.title,
+        "text": page.text,
+        "source": page.source,
+        "url": page.url,
+        "published": page.published,
+        **page.metadata,
+    }
+    return {**{k: v for k, v in found.items() if v}, **fields}
 
 
 @writes.delete(ONE_DOCUMENT, response_model=WriteResult)

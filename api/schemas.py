@@ -79,7 +79,7 @@ class DocumentIn(BaseModel):
         json_schema_extra={
             "anyOf": [
                 {"required": [name], "properties": {name: {"type": "string"}}}
-                for name in ("text", "body", "html")
+                for name in ("text", "body", "html", "fetch")
             ]
         },
     )
@@ -101,6 +101,13 @@ class DocumentIn(BaseModel):
         min_length=1,
         description="A news page instead of text: its article's main text is kept, and its "
         "title, outlet, date and canonical link fill the fields not given.",
+    )
+    fetch: str | None = Field(
+        None,
+        max_length=MAX_FIELD_CHARS,
+        pattern=r"^https?://",
+        description="An article page's URL for the server to fetch instead of text; only "
+        "from the hosts QA_FETCH_HOSTS names.",
     )
     source: str | None = Field(None, max_length=MAX_FIELD_CHARS)
     url: str | None = Field(None, max_length=MAX_FIELD_CHARS)

@@ -12,8 +12,9 @@ import json
 import logging
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from qa.answers import Answer
 from qa.settings import MODES, Settings, get_settings
@@ -87,6 +88,11 @@ def _parser() -> argparse.ArgumentParser:
         "--every", type=_duration, default=900.0, help="interval, such as 15m (the default)"
     )
     watch.add_argument("--rounds", type=int, default=0, help="stop after N reads (0: never)")
+    watch.add_argument(
+        "--server",
+        help="send what is read to this running server (POST /documents, QA_API_TOKEN) "
+        "instead of writing the index",
+    )
     watch.add_argument("--index", type=Path, help="index directory (QA_INDEX_DIR)")
     watch.set_defaults(command=_watch)
 
@@ -218,21 +224,40 @@ def _report_sources(loaded: SourceResult, summary: IngestSummary) -> None:
 
 
 def _watch(args: argparse.Namespace, settings: Settings) -> int:
-    """Keep feeds (and pages) ingested: read them every so often, add what is new."""
+    """Keep feeds (and pages) ingested: read them every so often, add what is new, into the
+    index or (``--server``) through a running server's API."""
+    import os
     import time
 
-    from qa.service import QAService
-
     log = logging.getLogger("cli.watch")
-    service = QAService.open(settings)
+    if args.server:
+        from cli.server_client import ServerWriter
+
+        token = os.environ.get("QA_API_TOKEN", "")
+        writer = ServerWriter(args.server, token, settings.fetch_limits)
+        read_once: Callable[[list[str]], tuple[SourceResult, Any]] = writer.add_sources
+        close = writer.close
+    else:
+        from qa.service import QAService
+
+        service = QAService.open(settings)
+
+        def read_once(sources: list[str]) -> tuple[SourceResult, Any]:
+            loaded, summary = service.add_sources(sources)
+            for error in summary.errors:
+                print(f"warning: {error}", file=sys.stderr)
+            return loaded, summary
+
+        close = service.close
     rounds = 0
     try:
         while True:
-            loaded, summary = service.add_sources(args.sources)
-            _report_sources(loaded, summary)
+            loaded, written = read_once(args.sources)
+            for error in loaded.errors:
+                print(f"skipped {error}", file=sys.stderr)
             log.info(
                 "watch: %d new or changed, %d feed entries already ingested, %d skipped",
-                summary.added + summary.replaced,
+                written.added + written.replaced,
                 loaded.known_entries,
                 len(loaded.errors),
             )
@@ -241,7 +266,7 @@ def _watch(args: argparse.Namespace, settings: Settings) -> int:
                 return 0
             time.sleep(args.every)
     finally:
-        service.close()
+        close()
 
 
 def _duration(text: str) -> float:

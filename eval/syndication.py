@@ -17,9 +17,7 @@ def syndicated_copy(document: Document, outlet: str, seed: int) -> Document:
     rng = random.Random(seed)
     paragraphs = [line for line in document.text.splitlines() if line.strip()]
     if seed % 2:  # straight quotes, as many content systems write them
-        paragraphs = [
-            p.replace("“", '"').replace("”", '"').replace("’", "'") for p in paragraphs
-        ]
+        paragraphs = [p.replace("“", '"').replace("”", '"').replace("’", "'") for p in paragraphs]
     changed = rng.randrange(len(paragraphs))
     sentences = _SENTENCE_END.split(paragraphs[changed])
     if len(sentences) > 1 and seed % 3 == 0:

@@ -18,7 +18,7 @@ from qa.encoder import Encoder, load_encoder
 from qa.ingest import IngestSummary, Passager, WriteStatus, ingest_documents
 from qa.loaders import LoadResult, load_paths
 from qa.questions import EncodedQuestion, Question, make_question
-from qa.retrieval import RetrievalSettings, Retriever
+from qa.retrieval import RetrievalSettings, Retrieved, Retriever
 from qa.settings import Mode, Settings
 from qa.sources import SourceResult, load_sources
 from qa.storage import open_index
@@ -107,14 +107,20 @@ class QAService:
 
     def answer(self, encoded: EncodedQuestion) -> Answer:
         """The passages for an encoded question: search, fusion, highlight, abstention, and
-        syndicated copies folded (asking for twice k, so that k stories are left)."""
+        syndicated copies folded."""
         question = encoded.question
-        wanted = question.k
-        if question.fold:
-            wanted = min(2 * question.k, max(question.k, self.settings.max_k))
         retrieved = self.retriever.retrieve(
-            question.text, encoded.vector, wanted, question.filters, question.mode
+            question.text, encoded.vector, question.k, question.filters, question.mode
         )
+        groups = self._groups(retrieved, question.fold)
+        if len(groups) < len(retrieved.results):
+            # Copies were folded: ask for twice as many, so that k stories are left. (Only
+            # then: a deeper search re-ranks a little differently.)
+            wanted = min(2 * question.k, max(question.k, self.settings.max_k))
+            retrieved = self.retriever.retrieve(
+                question.text, encoded.vector, wanted, question.filters, question.mode
+            )
+            groups = self._groups(retrieved, question.fold)
         results = retrieved.results
         if not all(math.isfinite(result.score) for result in results):
             # Damaged vectors in memory: refuse rather than answer with meaningless scores.
@@ -122,11 +128,6 @@ class QAService:
                 "the vector index gave a score that is not a number; restart the server to "
                 "rebuild it from the passage store"
             )
-        groups = (
-            copy_groups([result.passage.text for result in results])
-            if question.fold
-            else [[position] for position in range(len(results))]
-        )
         passages = []
         for rank, group in enumerate(groups[: question.k], start=1):
             best, *copies = group
@@ -158,6 +159,13 @@ class QAService:
         return Answer(
             question=question.text, answerable=answerable, passages=passages, took_ms=took_ms
         )
+
+    @staticmethod
+    def _groups(retrieved: Retrieved, fold: bool) -> list[list[int]]:
+        """Positions of the results by copy group; each its own group when not folding."""
+        if not fold:
+            return [[position] for position in range(len(retrieved.results))]
+        return copy_groups([result.passage.text for result in retrieved.results])
 
     # -- documents ---------------------------------------------------------------
 

@@ -150,6 +150,11 @@ class Settings(BaseSettings):
         5_000_000, ge=1024, description="Largest page or feed fetched (bytes)."
     )
     fetch_max_redirects: int = Field(5, ge=0, le=20, description="Redirects followed a fetch.")
+    fetch_hosts: list[str] = Field(
+        [],
+        description="Hosts POST /documents may fetch a page from for a client (a JSON list; "
+        "empty: the server fetches nothing).",
+    )
     fetch_allow_private: bool = Field(
         False,
         description="Fetch loopback, private and link-local addresses too (off: only public).",

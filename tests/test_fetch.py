@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
 import pytest
 
 from qa.encoder import Encoder
@@ -20,8 +21,9 @@ from qa.service import QAService
 from qa.settings import Settings
 from qa.sources import load_sources
 from qa.storage import open_index
+from tests.conftest import TOKEN
 from tests.news_pages import BOILERPLATE, Article, atom_feed, news_page, rss_feed
-from tests.servers import cli_command, environment_without_settings
+from tests.servers import RunningServer, cli_command, environment_without_settings
 from tests.test_pages import seed_articles
 
 LIMITS = FetchLimits(timeout_seconds=1.0, max_bytes=2_000_000, allow_private=True)
@@ -230,3 +232,91 @@ def test_qa_ingest_and_qa_watch_read_a_feed_url(site: Site, tmp_path: Path) -> N
     watched = qa("watch", site.url("/feed.rss"), "--every", "1s", "--rounds", "2")
     assert watched.returncode == 0, watched.stderr
     assert watched.stderr.count("0 new or changed, 2 feed entries already ingested") == 2
+
+
+def test_qa_watch_can_write_through_a_running_servers_api(
+    site: Site, server: RunningServer
+) -> None:
+    articles = publish(site)
+    environment = {
+        **environment_without_settings(),
+        "QA_API_TOKEN": TOKEN,
+        "QA_FETCH_ALLOW_PRIVATE": "true",
+    }
+    command = cli_command(
+        "watch",
+        site.url("/feed.atom"),
+        "--server",
+        server.base_url,
+        "--rounds",
+        "2",
+        "--every",
+        "1s",
+    )
+    watched = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=300)
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    try:
+        assert watched.returncode == 0, watched.stderr
+        assert "watch: 2 new or changed, 0 feed entries already ingested" in watched.stderr
+        assert "watch: 0 new or changed, 2 feed entries already ingested" in watched.stderr
+        listed = httpx.get(f"{server.base_url}/documents?limit=100", timeout=30).json()
+        titles = {d["title"] for d in listed["documents"] if d["doc_id"].startswith("entry-")}
+        assert titles == {article.title for article in articles}
+    finally:
+        for document in httpx.get(f"{server.base_url}/documents?limit=100").json()["documents"]:
+            if document["doc_id"].startswith("entry-"):
+                httpx.delete(f"{server.base_url}/documents/{document['doc_id']}", headers=auth)
+
+
+def test_the_api_fetches_a_page_for_a_client_only_from_allowed_hosts(
+    site: Site, tmp_path: Path
+) -> None:
+    articles = publish(site)
+    allowed = RunningServer(
+        tmp_path / "index",
+        None,
+        TOKEN,
+        tmp_path / "log",
+        {"QA_FETCH_HOSTS": '["127.0.0.1"]', "QA_FETCH_ALLOW_PRIVATE": "true"},
+    ).start()
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    try:
+        fetched = httpx.post(
+            f"{allowed.base_url}/documents",
+            json={"fetch": site.url("/moved")},
+            headers=auth,
+            timeout=120,
+        )
+        assert fetched.status_code == 201, fetched.text
+        stored = httpx.get(f"{allowed.base_url}/documents/{fetched.json()['doc_id']}").json()
+        assert stored["text"] == "\n".join(articles[0].paragraphs)
+        assert stored["url"] == articles[0].url and stored["source"] == "Daily Planet"
+        elsewhere = httpx.post(
+            f"{allowed.base_url}/documents",
+            json={"fetch": "http://localhost:9/article"},
+            headers=auth,
+            timeout=60,
+        )
+        assert elsewhere.status_code == 403
+        assert "QA_FETCH_HOSTS" in elsewhere.json()["detail"]
+        failed = httpx.post(
+            f"{allowed.base_url}/documents",
+            json={"fetch": site.url("/report.pdf")},
+            headers=auth,
+            timeout=60,
+        )
+        assert failed.status_code == 422 and "not an article page" in failed.json()["detail"]
+    finally:
+        allowed.stop()
+
+
+def test_by_default_the_api_fetches_nothing(site: Site, server: RunningServer) -> None:
+    publish(site)
+    refused = httpx.post(
+        f"{server.base_url}/documents",
+        json={"fetch": site.url("/news/0")},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        timeout=60,
+    )
+    assert refused.status_code == 403
+    assert site.requests == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from functools import partial
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, HTTPException, Query, Response
 from fastapi.concurrency import run_in_threadpool
@@ -23,7 +24,9 @@ from api.schemas import (
 )
 from qa.answers import passage_id
 from qa.documents import DocumentError, document_from_fields, is_valid_doc_id
+from qa.fetch import FetchError, fetch
 from qa.pages import PageError, document_from_html
+from qa.settings import Settings
 
 # Reads and deletes are plain functions: FastAPI runs them on its thread pool, off the
 # event loop. Additions are embedded on the writer thread (api.model_worker).
@@ -88,10 +91,16 @@ async def add_document(
     """Add a document (201), or replace the one with the same doc_id (200). Searchable on
     return. Embedded on a thread of its own: questions are answered meanwhile."""
     fields = body.model_dump(exclude_none=True)
+    page_url = fields.get("url", "")
+    if "fetch" in fields and not ("text" in fields or "body" in fields or "html" in fields):
+        fields["html"], page_url = await run_in_threadpool(
+            _fetch_for_client, fields["fetch"], settings
+        )
+    fields.pop("fetch", None)
     try:
         if "html" in fields and "text" not in fields and "body" not in fields:
             # Off the event loop: extracting a large page takes a while.
-            fields = await run_in_threadpool(_fields_from_page, fields)
+            fields = await run_in_threadpool(_fields_from_page, fields, page_url)
         fields.pop("html", None)
         document = document_from_fields(fields)
     except PageError as error:
@@ -115,9 +124,28 @@ async def add_document(
     return WriteResult(doc_id=document.doc_id, status=status, passages=passages)
 
 
-def _fields_from_page(fields: dict[str, Any]) -> dict[str, Any]:
+def _fetch_for_client(url: str, settings: Settings) -> tuple[bytes, str]:
+    """The page at url, if its host is one QA_FETCH_HOSTS names: the server fetches nothing
+    else for a client (it would otherwise reach whatever the client points it at)."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host not in {name.lower() for name in settings.fetch_hosts}:
+        raise HTTPException(
+            403,
+            f"fetch: this server does not fetch from {host or url!r} (QA_FETCH_HOSTS names "
+            "the hosts it may fetch from); send the page's html or text instead",
+        )
+    try:
+        fetched = fetch(url, settings.fetch_limits)
+    except FetchError as error:
+        raise HTTPException(422, f"fetch: {error}") from None
+    if fetched.is_feed_type:
+        raise HTTPException(422, f"fetch: {url} is a feed, not an article page")
+    return fetched.content, fetched.url
+
+
+def _fields_from_page(fields: dict[str, Any], page_url: str) -> dict[str, Any]:
     """The page's article and metadata, under the fields the client gave."""
-    page = document_from_html(fields.pop("html"), url=fields.get("url", ""))
+    page = document_from_html(fields.pop("html"), url=page_url)
     found = {
         "doc_id": page.doc_id,
         "title": page.title,

@@ -108,7 +108,8 @@ def _publish_limits(app: FastAPI, settings: Settings) -> None:
         for name in ("question", "k"):
             _constrain(ask[name], limits[name])
         for parameter in schema["paths"]["/ask"]["get"]["parameters"]:
-            _constrain(parameter["schema"], limits[parameter["name"]])
+            if parameter["name"] in limits:
+                _constrain(parameter["schema"], limits[parameter["name"]])
         app.openapi_schema = schema
         return schema
 

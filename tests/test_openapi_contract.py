@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.conftest import FIXTURE_ARTICLES, TOKEN
 from tests.servers import RunningServer
@@ -27,6 +28,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     ).start()
     yield running
     running.stop()
+
+
+def is_a_page(body: object) -> bool:
+    """A document given as HTML: whether a page holds an article is found by reading it,
+    which no schema can say, so a schema-valid page may still be refused (422)."""
+    given = (
+        {name for name, value in body.items() if value is not None}
+        if isinstance(body, dict)
+        else set()
+    )
+    return "html" in given and not {"text", "body"} & given
 
 
 def test_every_operation_answers_as_its_schema_says(server: RunningServer) -> None:
@@ -46,7 +58,11 @@ def test_every_operation_answers_as_its_schema_says(server: RunningServer) -> No
         )
         def answers_as_documented(case: schemathesis.Case) -> None:
             calls.append(case.operation.label)
-            case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60)
+            case.call_and_validate(
+                headers={"Authorization": f"Bearer {TOKEN}"},
+                timeout=60,
+                excluded_checks=[positive_data_acceptance] if is_a_page(case.body) else [],
+            )
 
         answers_as_documented()
     print(f"{len(calls)} cases over {len(operations)} operations")

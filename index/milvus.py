@@ -681,15 +681,17 @@ class MilvusIndex:
             )
         return found
 
-    def _query(self, collection: str, condition: str, fields: list[str]) -> list[Any]:
-        """The rows of one document (a few hundred at most, under Milvus's 16,384)."""
+    def _query(
+        self, collection: str, condition: str, fields: list[str], limit: int = MAX_RESULTS
+    ) -> list[Any]:
+        """The rows matching, up to ``limit`` (a document's are a few hundred at most)."""
         return list(
             self._call(
                 self._client.query,
                 collection,
                 filter=condition,
                 output_fields=fields,
-                limit=MAX_RESULTS,
+                limit=limit,
                 consistency_level=self.target.consistency,
             )
         )
@@ -699,15 +701,7 @@ class MilvusIndex:
         by an iterator there. milvus-lite has no such cap, and no timestamps for iterators
         (pymilvus retries for them, half a second each): one query there."""
         if self.target.embedded:
-            return list(
-                self._call(
-                    self._client.query,
-                    collection,
-                    filter=condition,
-                    output_fields=fields,
-                    limit=EMBEDDED_QUERY_LIMIT,
-                )
-            )
+            return self._query(collection, condition, fields, limit=EMBEDDED_QUERY_LIMIT)
         iterator = self._call(
             self._client.query_iterator,
             collection,

@@ -746,3 +746,18 @@ def test_screenshots_of_the_seed_articles_are_written_for_the_readme(
     assert chat.evaluate("document.documentElement.scrollWidth") <= width
     chat.screenshot(path=str(SCREENSHOTS / f"article-{width}-{scheme}.png"), animations="disabled")
     context.close()
+
+
+def test_the_article_view_names_the_author_a_page_gave(page: Page, server: RunningServer) -> None:
+    article = {
+        "doc_id": "authored-1",
+        "title": "Harbour dredging begins",
+        "source": "Harbour News",
+        "published": "2025-03-02",
+        "metadata": {"author": "Ana Silva"},
+        "text": "Dredging of the Skarholm harbour began on Monday and will take six weeks.",
+    }
+    with posted(server, article):
+        ask(page, "When did the Skarholm harbour dredging begin?")
+        page.locator(".card a.read-link").first.click()
+        expect(page.locator("#article .byline")).to_contain_text("By Ana Silva · Harbour News")

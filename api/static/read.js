@@ -58,7 +58,9 @@
   }
 
   const original = qa.safeHttpUrl(documentBody.url);
-  const byline = [documentBody.source, qa.formatDate(documentBody.published)]
+  const metadata = documentBody.metadata || {};
+  const author = typeof metadata.author === "string" ? `By ${metadata.author}` : "";
+  const byline = [author, documentBody.source, qa.formatDate(documentBody.published)]
     .filter(Boolean).join(" · ");
   const title = documentBody.title || "Untitled article";
   document.title = `${title} · passage-qa`;

@@ -27,7 +27,7 @@ from tqdm import tqdm
 from eval.bench import unique_questions
 from eval.served import ServedIndex
 from eval.sets import load_set
-from index.milvus import drop_collections
+from index.milvus_collections import drop_collections
 from qa.service import QAService
 from qa.settings import Settings
 from qa.storage import milvus_target

@@ -15,6 +15,7 @@ new passages and text first, then the document row naming the new version (the c
 then the old version's rows deleted by key. Readers keep only passages whose version is
 their document's, so a reader sees the old passages or the new ones, never a mix. The
 model binding (model name and dimension) is kept in the passages collection's properties.
+Making the collections and connecting to them is ``index.milvus_collections``.
 
 A ``.db`` URI is milvus-lite, Milvus's embedded mode: a single process holds the file, its
 analyzer has no English stemming (``standard`` is used), and rows written are searched
@@ -25,12 +26,9 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
-import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from hashlib import blake2b
 from typing import Any
 
@@ -38,12 +36,20 @@ import numpy as np
 
 from index.base import SearchFilters, SearchResult
 from index.errors import CorruptIndexError, ModelMismatchError, StorageError
+from index.milvus_collections import (
+    MAX_VARCHAR_BYTES,
+    PLACEHOLDER,
+    PLACEHOLDER_DIM,
+    MilvusTarget,
+    binding_of,
+    call,
+    connect,
+    create_collections,
+    disconnect,
+)
 from index.records import Document, PassageRow
 
-log = logging.getLogger(__name__)
-
-# Milvus's limits: bytes in a VARCHAR, rows of a search or query (topk, offset + limit).
-MAX_VARCHAR_BYTES = 65_535
+# Rows of a search or query at most (topk, offset + limit), on a server.
 MAX_RESULTS = 16_384
 # Rows one query may return from milvus-lite, which has no server's cap.
 EMBEDDED_QUERY_LIMIT = 100_000_000
@@ -51,10 +57,6 @@ EMBEDDED_QUERY_LIMIT = 100_000_000
 TEXT_PART_CHARS = 16_000
 # Rows an insert: far under the 64 MB a request may carry (a passage row is ~10 kB).
 INSERT_BATCH = 256
-# Every Milvus collection needs a vector field; documents and texts have this stand-in.
-PLACEHOLDER = "placeholder"
-PLACEHOLDER_DIM = 2
-HNSW_PARAMS = {"M": 16, "efConstruction": 200}
 SEARCH_EF = 128
 CITATION_FIELDS = ["doc_id", "version", "title", "source", "url", "published"]
 PASSAGE_FIELDS = [
@@ -68,113 +70,6 @@ PASSAGE_FIELDS = [
     "sentence_spans",
     "sentence_vectors",
 ]
-
-
-@dataclass(frozen=True)
-class MilvusTarget:
-    """Where the collections are, and how they are made and read."""
-
-    uri: str
-    token: str = ""
-    db_name: str = ""
-    prefix: str = "qa_"
-    consistency: str = "Strong"
-    shards: int = 1
-    replicas: int = 1
-
-    @property
-    def embedded(self) -> bool:
-        """milvus-lite: a local ``.db`` file rather than a server."""
-        return self.uri.endswith(".db")
-
-    def name(self, collection: str) -> str:
-        return f"{self.prefix}{collection}"
-
-    def describe(self) -> str:
-        where = self.uri if not self.db_name else f"{self.uri} (database {self.db_name})"
-        return f"Milvus at {where}, collections {self.prefix}*"
-
-
-# Clients open on each milvus-lite file in this process: its in-process server holds the
-# file's lock until released, and is released when the last of them closes.
-_embedded_clients: dict[str, int] = {}
-_embedded_lock = threading.Lock()
-
-
-def connect(target: MilvusTarget) -> Any:
-    """A client of the target, with errors named for the person who set it up."""
-    from pymilvus import MilvusClient
-
-    if target.embedded:
-        # As the local index makes its directory: a fresh clone has no data/ yet.
-        os.makedirs(os.path.dirname(os.path.abspath(target.uri)), exist_ok=True)
-        # Its failure to start is raised below, with a hint; not also logged as a traceback.
-        logging.getLogger("milvus_lite.server_manager").setLevel(logging.CRITICAL)
-    try:
-        client = MilvusClient(uri=target.uri, token=target.token, db_name=target.db_name)
-    except Exception as error:  # pymilvus raises its own and grpc's errors alike
-        hint = (
-            "; milvus-lite lets one process open a file at a time: is another one, such as "
-            "a running `qa serve`, holding it? (add articles through its POST /documents)"
-            if target.embedded
-            else ""
-        )
-        raise StorageError(f"cannot reach {target.describe()}: {error}{hint}") from error
-    if target.embedded:
-        with _embedded_lock:
-            path = os.path.abspath(target.uri)
-            _embedded_clients[path] = _embedded_clients.get(path, 0) + 1
-    return client
-
-
-def disconnect(client: Any, target: MilvusTarget) -> None:
-    """Close a client; the last one of a milvus-lite file lets another process open it."""
-    client.close()
-    if not target.embedded:
-        return
-    with _embedded_lock:
-        path = os.path.abspath(target.uri)
-        _embedded_clients[path] -= 1
-        if _embedded_clients[path]:
-            return
-        del _embedded_clients[path]
-    from milvus_lite import server_manager_instance
-
-    server_manager_instance.release_server(path)
-
-
-def stored_model(target: MilvusTarget) -> tuple[str, int] | None:
-    """The (model, dimension) the collections were made for; None when there are none."""
-    client = connect(target)
-    try:
-        return _binding(client, target)
-    finally:
-        disconnect(client, target)
-
-
-def drop_collections(target: MilvusTarget) -> None:
-    """Remove the target's three collections and everything in them."""
-    client = connect(target)
-    try:
-        for collection in ("passages", "documents", "texts"):
-            if client.has_collection(target.name(collection)):
-                client.drop_collection(target.name(collection))
-    finally:
-        disconnect(client, target)
-
-
-def _binding(client: Any, target: MilvusTarget) -> tuple[str, int] | None:
-    passages = target.name("passages")
-    if not client.has_collection(passages):
-        return None
-    properties = client.describe_collection(passages).get("properties", {})
-    try:
-        return str(properties["qa.model"]), int(properties["qa.dimension"])
-    except (KeyError, ValueError) as error:
-        raise CorruptIndexError(
-            f"the collection {passages} in {target.describe()} has no model binding "
-            f"({error}); it was not made by qa: use another collection prefix"
-        ) from error
 
 
 def passage_key(doc_id: str, version: int, ordinal: int) -> int:
@@ -253,9 +148,9 @@ class MilvusIndex:
     # -- collections ---------------------------------------------------------------
 
     def _open(self) -> None:
-        binding = _binding(self._client, self.target)
+        binding = binding_of(self._client, self.target)
         if binding is None:
-            self._create()
+            create_collections(self._client, self.target, self.model, self.dimension)
         elif binding != (self.model, self.dimension):
             raise ModelMismatchError(self.target.describe(), binding, (self.model, self.dimension))
         for name in (self._passages, self._documents, self._texts):
@@ -267,117 +162,8 @@ class MilvusIndex:
             # A collection reopened is not searchable until loaded (milvus-lite, a restart).
             self._call(self._client.load_collection, name, replica_number=self.target.replicas)
 
-    def _create(self) -> None:
-        from pymilvus import DataType, Function, FunctionType
-
-        client = self._client
-        # English stemming and stop words on a server; milvus-lite refuses "english".
-        analyzer = {"type": "standard"} if self.target.embedded else {"type": "english"}
-
-        passages = client.create_schema(auto_id=False, enable_dynamic_field=False)
-        passages.add_field("key", DataType.INT64, is_primary=True)
-        passages.add_field("doc_id", DataType.VARCHAR, max_length=1024)
-        passages.add_field("version", DataType.INT64)
-        passages.add_field("ordinal", DataType.INT64)
-        passages.add_field("start", DataType.INT64)
-        passages.add_field("end", DataType.INT64)
-        passages.add_field(
-            "text", DataType.VARCHAR, max_length=MAX_VARCHAR_BYTES, enable_analyzer=True,
-            analyzer_params=analyzer,
-        )  # fmt: skip
-        passages.add_field(
-            "title", DataType.VARCHAR, max_length=4096, enable_analyzer=True,
-            analyzer_params=analyzer,
-        )  # fmt: skip
-        passages.add_field("source", DataType.VARCHAR, max_length=8192)
-        passages.add_field("published", DataType.VARCHAR, max_length=256)
-        passages.add_field("sentence_spans", DataType.VARCHAR, max_length=MAX_VARCHAR_BYTES)
-        passages.add_field("sentence_vectors", DataType.VARCHAR, max_length=MAX_VARCHAR_BYTES)
-        passages.add_field("vector", DataType.FLOAT_VECTOR, dim=self.dimension)
-        passages.add_field("sparse_text", DataType.SPARSE_FLOAT_VECTOR)
-        passages.add_field("sparse_title", DataType.SPARSE_FLOAT_VECTOR)
-        for field in ("text", "title"):
-            passages.add_function(
-                Function(
-                    name=f"bm25_{field}",
-                    function_type=FunctionType.BM25,
-                    input_field_names=[field],
-                    output_field_names=[f"sparse_{field}"],
-                )
-            )
-        indexes = client.prepare_index_params()
-        indexes.add_index("vector", index_type="HNSW", metric_type="IP", params=HNSW_PARAMS)
-        for field in ("sparse_text", "sparse_title"):
-            indexes.add_index(field, index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
-        # Made last: the binding on it says the other two are there.
-        self._create_plain(self._documents, self._document_fields())
-        self._create_plain(self._texts, self._text_fields())
-        self._call(
-            client.create_collection,
-            self._passages,
-            schema=passages,
-            index_params=indexes,
-            consistency_level=self.target.consistency,
-            num_shards=self.target.shards,
-            properties={"qa.model": self.model, "qa.dimension": str(self.dimension)},
-        )
-        log.info("created the collections %s* in %s", self.target.prefix, self.target.uri)
-
-    def _document_fields(self) -> list[tuple[str, Any, dict[str, Any]]]:
-        from pymilvus import DataType
-
-        return [
-            ("doc_id", DataType.VARCHAR, {"max_length": 1024, "is_primary": True}),
-            ("version", DataType.INT64, {}),
-            ("title", DataType.VARCHAR, {"max_length": 4096}),
-            ("source", DataType.VARCHAR, {"max_length": 8192}),
-            ("url", DataType.VARCHAR, {"max_length": 8192}),
-            ("published", DataType.VARCHAR, {"max_length": 256}),
-            ("metadata", DataType.VARCHAR, {"max_length": MAX_VARCHAR_BYTES}),
-            ("content_hash", DataType.VARCHAR, {"max_length": 256}),
-            ("passages", DataType.INT64, {}),
-            ("text_parts", DataType.INT64, {}),
-        ]
-
-    def _text_fields(self) -> list[tuple[str, Any, dict[str, Any]]]:
-        from pymilvus import DataType
-
-        return [
-            ("key", DataType.VARCHAR, {"max_length": 2048, "is_primary": True}),
-            ("doc_id", DataType.VARCHAR, {"max_length": 1024}),
-            ("version", DataType.INT64, {}),
-            ("part", DataType.INT64, {}),
-            ("text", DataType.VARCHAR, {"max_length": MAX_VARCHAR_BYTES}),
-        ]
-
-    def _create_plain(self, name: str, fields: list[tuple[str, Any, dict[str, Any]]]) -> None:
-        from pymilvus import DataType
-
-        if self._client.has_collection(name):
-            return
-        schema = self._client.create_schema(auto_id=False, enable_dynamic_field=False)
-        for field_name, data_type, options in fields:
-            schema.add_field(field_name, data_type, **options)
-        schema.add_field(PLACEHOLDER, DataType.FLOAT_VECTOR, dim=PLACEHOLDER_DIM)
-        indexes = self._client.prepare_index_params()
-        indexes.add_index(PLACEHOLDER, index_type="FLAT", metric_type="L2")
-        self._call(
-            self._client.create_collection,
-            name,
-            schema=schema,
-            index_params=indexes,
-            consistency_level=self.target.consistency,
-            num_shards=self.target.shards,
-        )
-
     def _call(self, method: Any, *args: Any, **kwargs: Any) -> Any:
-        """A client call, its failure raised as a StorageError naming the target."""
-        try:
-            return method(*args, **kwargs)
-        except StorageError:
-            raise
-        except Exception as error:
-            raise StorageError(f"{self.target.describe()}: {error}") from error
+        return call(self.target, method, *args, **kwargs)
 
     # -- writes --------------------------------------------------------------------
 

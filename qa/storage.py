@@ -10,8 +10,9 @@ from __future__ import annotations
 from index import LocalIndex, ModelMismatchError, PassageIndex
 from index.local import index_exists, refuse_a_lost_store
 from index.local import stored_model as stored_local_model
-from index.milvus import MilvusIndex, MilvusTarget
-from index.milvus import stored_model as stored_milvus_model
+from index.milvus import MilvusIndex
+from index.milvus_collections import MilvusTarget
+from index.milvus_collections import stored_model as stored_milvus_model
 from qa.settings import Settings
 
 

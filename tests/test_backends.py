@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from index import Document, ModelMismatchError, SearchFilters, StorageError
-from index.milvus import drop_collections, filter_expression
+from index.milvus import filter_expression
+from index.milvus_collections import drop_collections
 from qa.encoder import Encoder
 from qa.loaders import load_paths
 from qa.service import QAService

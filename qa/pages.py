@@ -77,14 +77,13 @@ _PROMPT_WORDS = {"paywall", "regwall", "subscribe", "piano"}
 _PROMPT_MAX_CHARS = 1000
 
 
-def _without_prompts(html: str | bytes) -> str | bytes:
-    """The page without its paywall and subscription prompts (as it was, if unparsable)."""
-    import lxml.etree
-    import lxml.html
+def _without_prompts(html: str | bytes) -> Any:
+    """The page parsed once (by trafilatura's own loader, which guesses its encoding), its
+    paywall and subscription prompts removed; as it was when it cannot be parsed."""
+    import trafilatura
 
-    try:
-        tree = lxml.html.document_fromstring(html)
-    except (lxml.etree.ParserError, ValueError):
+    tree = trafilatura.load_html(html)
+    if tree is None:
         return html
     prompts = [
         element
@@ -96,7 +95,7 @@ def _without_prompts(html: str | bytes) -> str | bytes:
     for element in prompts:
         if element.getparent() is not None:
             element.drop_tree()
-    return lxml.html.tostring(tree, encoding="unicode")
+    return tree
 
 
 def _words(names: str) -> set[str]:

@@ -16,15 +16,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from eval.sets import SQUAD_PUBLIC
 from qa.answers import Answer
 from qa.settings import MODES, Settings, get_settings
 
 if TYPE_CHECKING:
     from qa.ingest import IngestSummary
     from qa.sources import SourceResult
-
-# The public half of the SQuAD v1.1 dev set, where the project's shared data lives.
-SQUAD_PUBLIC = Path("../shared/data/squad-v1.1-dev-public/dev-v1.1-even-articles.json")
 
 
 # The project's own loggers: a server reports to them what an operator wants to read.

@@ -24,15 +24,14 @@ from typing import Any
 import httpx
 from tqdm import tqdm
 
-from eval.bench import unique_questions
+from eval.bench import latency_summary, unique_questions
 from eval.served import ServedIndex
-from eval.sets import load_set
+from eval.sets import SQUAD_PUBLIC, load_set
 from index.milvus_collections import drop_collections
 from qa.service import QAService
 from qa.settings import Settings
 from qa.storage import milvus_target
 
-SQUAD_PUBLIC = Path("../shared/data/squad-v1.1-dev-public/dev-v1.1-even-articles.json")
 TURN = 10
 # Ingest runs of each backend, in turns, each into a new index; the median is reported.
 INGEST_RUNS = 3
@@ -133,8 +132,9 @@ def run(sample: Path, documents: int, questions: int, milvus_uri: str) -> dict[s
                     prefix = f"qa_bench{run_number}_"
                     drop_collections(milvus_target(_settings("milvus", scratch, uri, prefix)))
     for name, values in timings.items():
-        result[name]["ask_p50_ms"] = round(statistics.median(values), 2)
-        result[name]["ask_p95_ms"] = round(sorted(values)[int(0.95 * (len(values) - 1))], 2)
+        summary = latency_summary(values)
+        result[name]["ask_p50_ms"] = summary["p50_ms"]
+        result[name]["ask_p95_ms"] = summary["p95_ms"]
     result["ratios"] = {
         "ask_p50_milvus_over_local": round(
             result["milvus"]["ask_p50_ms"] / result["local"]["ask_p50_ms"], 2

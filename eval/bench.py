@@ -104,7 +104,8 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def _summary(values_ms: list[float]) -> dict[str, float]:
+def latency_summary(values_ms: list[float]) -> dict[str, float]:
+    """Median and 95th percentile of latencies, in milliseconds."""
     return {
         "p50_ms": round(statistics.median(values_ms), 2),
         "p95_ms": round(_percentile(values_ms, 0.95), 2),
@@ -206,8 +207,8 @@ def _during_a_write(server: ServedIndex, questions: list[str], sample: Path) -> 
         "passages": write.result().json()["passages"],
         "write_seconds": round(write_seconds, 2),
         "questions_during": len(during),
-        "before": {**_summary(before), "p99_ms": round(_percentile(before, 0.99), 2)},
-        "during": {**_summary(during), "p99_ms": round(_percentile(during, 0.99), 2)},
+        "before": {**latency_summary(before), "p99_ms": round(_percentile(before, 0.99), 2)},
+        "during": {**latency_summary(during), "p99_ms": round(_percentile(during, 0.99), 2)},
     }
 
 
@@ -272,8 +273,8 @@ def measure_server(
     figures = {
         "during_write": during_write,
         "ready_seconds": round(ready_seconds, 2),
-        "wall": _summary(wall),
-        "inside": _summary(inside),
+        "wall": latency_summary(wall),
+        "inside": latency_summary(inside),
         "throughput": {
             "client": "eval.load (bare asyncio, keep-alive, own process)",
             "connections": config.connections,
@@ -286,15 +287,15 @@ def measure_server(
             "requests_per_second": round(
                 statistics.median(run["requests"] / run["seconds"] for run in runs), 1
             ),
-            **_summary([ms for run in runs for ms in run["latencies_ms"]] or [0.0]),
+            **latency_summary([ms for run in runs for ms in run["latencies_ms"]] or [0.0]),
         },
         "rss_mb": round(memory_after_questions["VmRSS"] / 1024, 1),
         "peak_rss_mb": round(memory_after_load["VmHWM"] / 1024, 1),
     }
     plain_figures = {
         "start_seconds": round(plain_start_seconds, 2),
-        "in_process": _summary(baseline),
-        "alone": _summary(alone),
+        "in_process": latency_summary(baseline),
+        "alone": latency_summary(alone),
         "timed": f"in turns with the server, {TURN_QUESTIONS} questions each",
     }
     return figures, plain_figures
@@ -441,8 +442,8 @@ def measure_served_scale(
 
     def pass_figures(timed: list[tuple[float, float]]) -> dict[str, Any]:
         return {
-            "wall": _summary([wall for wall, _ in timed]),
-            "inside": _summary([inside for _, inside in timed]),
+            "wall": latency_summary([wall for wall, _ in timed]),
+            "inside": latency_summary([inside for _, inside in timed]),
         }
 
     return {

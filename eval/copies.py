@@ -19,14 +19,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from eval.sets import load_set
+from eval.sets import SQUAD_PUBLIC, load_set
 from eval.syndication import syndicated_copies
 from qa.copies import FOLD_THRESHOLD, containment, shingles
 from qa.loaders import load_paths
 from qa.service import QAService
 from qa.settings import Settings
-
-SQUAD_PUBLIC = Path("../shared/data/squad-v1.1-dev-public/dev-v1.1-even-articles.json")
 
 
 def _shingled(service: QAService, doc_id: str) -> list[frozenset[int]]:

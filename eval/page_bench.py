@@ -24,7 +24,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from eval.bench import unique_questions
+from eval.bench import latency_summary, unique_questions
 from eval.served import ServedIndex
 
 CHROMIUM = "/usr/bin/chromium"
@@ -111,10 +111,7 @@ def measure_page(index_dir: Path, questions: list[str], log: Path) -> dict[str, 
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{os.cpu_count()} cores, Chromium headless",
         "questions": len(painted),
-        "enter_to_painted": {
-            "p50_ms": round(statistics.median(painted), 1),
-            "p95_ms": round(sorted(painted)[int(0.95 * (len(painted) - 1))], 1),
-        },
+        "enter_to_painted": latency_summary(painted),
         "ask_fetch_p50_ms": round(statistics.median(fetched), 1) if fetched else None,
         "chat_page": chat_weight,
         "article_view": article_weight,

@@ -21,6 +21,9 @@ from typing import Literal
 from qa.documents import Document, is_valid_doc_id
 from qa.sentences import split_sentences
 
+# The public half of the SQuAD v1.1 dev set, where the project's shared data lives.
+SQUAD_PUBLIC = Path("../shared/data/squad-v1.1-dev-public/dev-v1.1-even-articles.json")
+
 SetKind = Literal["jsonl", "squad", "beir"]
 
 

@@ -71,8 +71,16 @@ class PassageIndex(Protocol):
         """The passages found, with their sentences' spans and vectors."""
 
     def cite(self, scored: Sequence[tuple[PassageRow, float]]) -> list[SearchResult]:
-        """Results with their documents' citation fields, in the given order; a passage
-        whose document is gone is left out."""
+        """Results with their documents' citation fields (and the author in metadata), in
+        the given order; a passage whose document is gone is left out."""
+
+    def near_copies(
+        self, doc_ids: Sequence[str], threshold: float
+    ) -> dict[str, list[tuple[str, float]]]:
+        """For each stored document given, the other documents whose texts are near-copies
+        of its text: estimated Jaccard similarity of their word 5-grams (MinHash signatures
+        kept with each document, ``index.near_copies``) of ``threshold`` or more, most
+        similar first."""
 
     def add_document(
         self, document: Document, passages: Sequence[PassageRow], vectors: np.ndarray

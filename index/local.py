@@ -345,6 +345,11 @@ class LocalIndex:
         passages = self._store.passages([key for key, _ in scored_keys])
         return self.cite([(passages[key], score) for key, score in scored_keys if key in passages])
 
+    def near_copies(
+        self, doc_ids: Sequence[str], threshold: float
+    ) -> dict[str, list[tuple[str, float]]]:
+        return self._store.near_copies(doc_ids, threshold)
+
     def get_document(self, doc_id: str) -> Document | None:
         return self._store.get_document(doc_id)
 

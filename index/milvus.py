@@ -1,6 +1,6 @@
 """The index on Milvus: every API server stateless, everything an answer needs in Milvus.
 
-Three collections, named with a prefix (``qa_`` by default):
+Four collections, named with a prefix (``qa_`` by default):
 
     <prefix>passages    a passage a row: its text and offsets, its document's title, source
                         and date (for BM25 over the title and for filters), its vector, its
@@ -9,9 +9,11 @@ Three collections, named with a prefix (``qa_`` by default):
     <prefix>documents   a document a row: citation fields, metadata, content hash, and the
                         version of its passages that readers may see
     <prefix>texts       each document's whole text, in parts under Milvus's VARCHAR limit
+    <prefix>copies      each document's near-copy signature and its LSH band keys
+                        (``index.near_copies``), to find its syndicated copies
 
 Milvus has no multi-row transactions, so a replaced document is written as versions: the
-new passages and text first, then the document row naming the new version (the commit),
+new passages, text and signature first, then the document row naming the new version (the commit),
 then the old version's rows deleted by key. Readers keep only passages whose version is
 their document's, so a reader sees the old passages or the new ones, never a mix. The
 model binding (model name and dimension) is kept in the passages collection's properties.
@@ -26,14 +28,17 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from hashlib import blake2b
 from typing import Any
 
 import numpy as np
 
+from index import near_copies
 from index.base import SearchFilters, SearchResult
 from index.errors import CorruptIndexError, ModelMismatchError, StorageError
 from index.milvus_collections import (
@@ -45,9 +50,12 @@ from index.milvus_collections import (
     call,
     connect,
     create_collections,
+    create_copies,
     disconnect,
 )
 from index.records import Document, PassageRow
+
+log = logging.getLogger(__name__)
 
 # Rows of a search or query at most (topk, offset + limit), on a server.
 MAX_RESULTS = 16_384
@@ -136,6 +144,7 @@ class MilvusIndex:
         self._passages = target.name("passages")
         self._documents = target.name("documents")
         self._texts = target.name("texts")
+        self._copies = target.name("copies")
         self._client = connect(target)
         # Serialises this process's writes of one document against each other.
         self._write_lock = threading.Lock()
@@ -153,7 +162,9 @@ class MilvusIndex:
             create_collections(self._client, self.target, self.model, self.dimension)
         elif binding != (self.model, self.dimension):
             raise ModelMismatchError(self.target.describe(), binding, (self.model, self.dimension))
-        for name in (self._passages, self._documents, self._texts):
+        # Collections made before signatures were kept lack this one: made and filled now.
+        backfill = create_copies(self._client, self.target)
+        for name in (self._passages, self._documents, self._texts, self._copies):
             if not self._client.has_collection(name):
                 raise CorruptIndexError(
                     f"the collection {name} is missing from {self.target.describe()}; "
@@ -161,6 +172,24 @@ class MilvusIndex:
                 )
             # A collection reopened is not searchable until loaded (milvus-lite, a restart).
             self._call(self._client.load_collection, name, replica_number=self.target.replicas)
+        if backfill:
+            self._fill_copies()
+
+    def _fill_copies(self) -> None:
+        """Signatures of the documents stored before signatures were kept."""
+        doc_ids = [row["doc_id"] for row in self._query_all(self._documents, "", ["doc_id"])]
+        if doc_ids:
+            log.info("writing near-copy signatures of %d documents", len(doc_ids))
+        for doc_id in doc_ids:
+            try:
+                document = self.get_document(doc_id)
+            except CorruptIndexError as error:
+                log.warning("no near-copy signature for %r: %s", doc_id, error)
+                continue
+            version = self._document_rows([doc_id], ["version"]).get(doc_id, {}).get("version")
+            if document is not None and version is not None:
+                self._call(self._client.insert, self._copies, [self._copy_row(document, version)])
+        self._settle()
 
     def _call(self, method: Any, *args: Any, **kwargs: Any) -> Any:
         return call(self.target, method, *args, **kwargs)
@@ -195,6 +224,7 @@ class MilvusIndex:
                     for passage, vector in zip(passages, vectors, strict=True)
                 ),
             )
+            self._call(self._client.insert, self._copies, [self._copy_row(document, version)])
             current = self._document_rows([document.doc_id], ["version"])
             if document.doc_id in current and current[document.doc_id]["version"] > version:
                 # Another server committed a newer version meanwhile: it stands.
@@ -229,6 +259,18 @@ class MilvusIndex:
             "vector": np.asarray(vector, dtype=np.float32).tolist(),
         }
 
+    @staticmethod
+    def _copy_row(document: Document, version: int) -> dict[str, Any]:
+        signature = near_copies.signature(document.text)
+        return {
+            "key": f"{version}:{document.doc_id}",
+            "doc_id": document.doc_id,
+            "version": version,
+            "signature": base64.b64encode(near_copies.to_bytes(signature)).decode("ascii"),
+            "bands": near_copies.band_keys(signature),
+            PLACEHOLDER: [0.0] * PLACEHOLDER_DIM,
+        }
+
     def _insert(self, collection: str, rows: Iterator[dict[str, Any]]) -> None:
         batch: list[dict[str, Any]] = []
         for row in rows:
@@ -245,7 +287,7 @@ class MilvusIndex:
         condition = f"doc_id == {_quoted(doc_id)}"
         if keep is not None:
             condition += f" and version != {int(keep)}"
-        for collection in (self._passages, self._texts):
+        for collection in (self._passages, self._texts, self._copies):
             # A document's rows are a few hundred: a full page means there may be more.
             while keys := [row["key"] for row in self._query(collection, condition, ["key"])]:
                 self._call(self._client.delete, collection, ids=keys)
@@ -255,7 +297,7 @@ class MilvusIndex:
     def _settle(self) -> None:
         """milvus-lite searches rows written only once flushed; a server flushes itself."""
         if self.target.embedded:
-            for name in (self._passages, self._documents, self._texts):
+            for name in (self._passages, self._documents, self._texts, self._copies):
                 self._call(self._client.flush, name)
 
     def delete_document(self, doc_id: str) -> bool:
@@ -379,14 +421,36 @@ class MilvusIndex:
         )
 
     def cite(self, scored: Sequence[tuple[PassageRow, float]]) -> list[SearchResult]:
-        documents = self._document_rows({passage.doc_id for passage, _ in scored}, CITATION_FIELDS)
+        documents = self._document_rows(
+            {passage.doc_id for passage, _ in scored}, [*CITATION_FIELDS, "metadata"]
+        )
         return [
-            SearchResult(
-                passage=passage, document=_document_from_row(documents[passage.doc_id]), score=score
-            )
+            SearchResult(passage=passage, document=_cited(documents[passage.doc_id]), score=score)
             for passage, score in scored
             if passage.doc_id in documents
         ]
+
+    def near_copies(
+        self, doc_ids: Sequence[str], threshold: float
+    ) -> dict[str, list[tuple[str, float]]]:
+        """The given documents' signatures, then every document sharing a band key with
+        one of them (``array_contains_any``), each at its current version."""
+        wanted = self._current_signatures(f"doc_id in {_string_list(list(dict.fromkeys(doc_ids)))}")
+        if not wanted:
+            return {}
+        bands = sorted({band for sig in wanted.values() for band in near_copies.band_keys(sig)})
+        candidates = self._current_signatures(f"array_contains_any(bands, {bands})")
+        return near_copies.matches(wanted, candidates, threshold)
+
+    def _current_signatures(self, condition: str) -> dict[str, np.ndarray]:
+        """Signatures of the rows matching, of their documents' current versions only."""
+        rows = self._query(self._copies, condition, ["doc_id", "version", "signature"])
+        versions = self._document_rows({row["doc_id"] for row in rows}, ["version"])
+        return {
+            row["doc_id"]: near_copies.from_bytes(base64.b64decode(row["signature"]))
+            for row in rows
+            if versions.get(row["doc_id"], {}).get("version") == row["version"]
+        }
 
     def get_document(self, doc_id: str) -> Document | None:
         rows = self._document_rows([doc_id], [*CITATION_FIELDS, "metadata", "content_hash",
@@ -509,6 +573,12 @@ class MilvusIndex:
 
     def close(self) -> None:
         disconnect(self._client, self.target)
+
+
+def _cited(row: dict[str, Any]) -> Document:
+    """A document's citation fields, with only the author kept of its metadata."""
+    document = _document_from_row(row)
+    return replace(document, metadata={"author": document.author})
 
 
 def _document_from_row(row: dict[str, Any], text: str = "") -> Document:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from index.errors import CorruptIndexError, StorageError
+from index.near_copies import BANDS
 
 log = logging.getLogger(__name__)
 
@@ -104,10 +105,10 @@ def stored_model(target: MilvusTarget) -> tuple[str, int] | None:
 
 
 def drop_collections(target: MilvusTarget) -> None:
-    """Remove the target's three collections and everything in them."""
+    """Remove the target's collections and everything in them."""
     client = connect(target)
     try:
-        for collection in ("passages", "documents", "texts"):
+        for collection in ("passages", "documents", "texts", "copies"):
             if client.has_collection(target.name(collection)):
                 client.drop_collection(target.name(collection))
     finally:
@@ -139,7 +140,7 @@ def call(target: MilvusTarget, method: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def create_collections(client: Any, target: MilvusTarget, model: str, dimension: int) -> None:
-    """The three collections, the passages one last: its model binding says the others
+    """The four collections, the passages one last: its model binding says the others
     are there."""
     from pymilvus import DataType, Function, FunctionType
 
@@ -184,6 +185,7 @@ def create_collections(client: Any, target: MilvusTarget, model: str, dimension:
     # Made last: the binding on it says the other two are there.
     _create_plain(client, target, target.name("documents"), _document_fields())
     _create_plain(client, target, target.name("texts"), _text_fields())
+    create_copies(client, target)
     call(
         target,
         client.create_collection,
@@ -226,19 +228,45 @@ def _text_fields() -> list[tuple[str, Any, dict[str, Any]]]:
     ]
 
 
+def create_copies(client: Any, target: MilvusTarget) -> bool:
+    """The near-copy signatures' collection; False when it was there already. A server
+    indexes the band keys (INVERTED) for ``array_contains_any``; milvus-lite cannot, and
+    scans them."""
+    indexed = [] if target.embedded else ["bands"]
+    return _create_plain(client, target, target.name("copies"), _copy_fields(), indexed)
+
+
+def _copy_fields() -> list[tuple[str, Any, dict[str, Any]]]:
+    from pymilvus import DataType
+
+    return [
+        ("key", DataType.VARCHAR, {"max_length": 2048, "is_primary": True}),
+        ("doc_id", DataType.VARCHAR, {"max_length": 1024}),
+        ("version", DataType.INT64, {}),
+        ("signature", DataType.VARCHAR, {"max_length": 1024}),  # base64 of 512 bytes
+        ("bands", DataType.ARRAY, {"element_type": DataType.INT64, "max_capacity": BANDS}),
+    ]
+
+
 def _create_plain(
-    client: Any, target: MilvusTarget, name: str, fields: list[tuple[str, Any, dict[str, Any]]]
-) -> None:
+    client: Any,
+    target: MilvusTarget,
+    name: str,
+    fields: list[tuple[str, Any, dict[str, Any]]],
+    inverted: list[str] | None = None,
+) -> bool:
     from pymilvus import DataType
 
     if client.has_collection(name):
-        return
+        return False
     schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
     for field_name, data_type, options in fields:
         schema.add_field(field_name, data_type, **options)
     schema.add_field(PLACEHOLDER, DataType.FLOAT_VECTOR, dim=PLACEHOLDER_DIM)
     indexes = client.prepare_index_params()
     indexes.add_index(PLACEHOLDER, index_type="FLAT", metric_type="L2")
+    for field_name in inverted or []:
+        indexes.add_index(field_name, index_type="INVERTED")
     call(
         target,
         client.create_collection,
@@ -248,3 +276,4 @@ def _create_plain(
         consistency_level=target.consistency,
         num_shards=target.shards,
     )
+    return True

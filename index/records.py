@@ -22,6 +22,20 @@ class Document:
     metadata: dict[str, Any] = field(default_factory=dict)
     content_hash: str = ""
 
+    @property
+    def author(self) -> str:
+        """The byline its metadata gives (``author``: a name or a list of names), or ""."""
+        return author_of(self.metadata)
+
+
+def author_of(metadata: dict[str, Any]) -> str:
+    author = metadata.get("author")
+    if isinstance(author, str):
+        return author.strip()
+    if isinstance(author, list):
+        return ", ".join(name.strip() for name in author if isinstance(name, str) and name.strip())
+    return ""
+
 
 @dataclass(frozen=True)
 class PassageRow:

@@ -18,10 +18,11 @@ from typing import Any
 
 import numpy as np
 
+from index import near_copies
 from index.base import SearchFilters
 from index.errors import CorruptIndexError, ModelMismatchError, storage_error
 from index.fts_terms import TOKENIZER, TermSplitter
-from index.records import Document, PassageRow
+from index.records import Document, PassageRow, author_of
 
 SCHEMA_VERSION = 1
 PAGE_SIZE = 16384
@@ -68,6 +69,24 @@ CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
 CREATE TABLE IF NOT EXISTS term_passages (
     term TEXT PRIMARY KEY,
     passages INTEGER NOT NULL
+) WITHOUT ROWID;
+-- Near-copy signatures (index.near_copies) and their LSH band keys, a row a document and
+-- a row a band, written in the same transactions as the documents.
+CREATE TABLE IF NOT EXISTS copy_signatures (
+    doc_id TEXT PRIMARY KEY,
+    signature BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS copy_bands (
+    band INTEGER NOT NULL,
+    doc_id TEXT NOT NULL,
+    PRIMARY KEY (band, doc_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS copy_bands_by_doc ON copy_bands(doc_id);
+-- Each document's author (metadata's "author"), for citations: the metadata column comes
+-- after the text, so reading it would read every cited article whole.
+CREATE TABLE IF NOT EXISTS bylines (
+    doc_id TEXT PRIMARY KEY,
+    author TEXT NOT NULL
 ) WITHOUT ROWID;
 """
 
@@ -186,6 +205,7 @@ class PassageStore:
             self._check_schema_version()
             self._fill_lexical_index()
             self._fill_term_passages()
+            self._fill_document_extras()
         except sqlite3.DatabaseError as error:
             raise storage_error(error, path.parent) from error
 
@@ -271,6 +291,46 @@ class PassageStore:
                 )
                 self._set_meta("term_passages_generation", self._meta("generation") or "0")
 
+    def _fill_document_extras(self) -> None:
+        """Write the signatures and bylines a store lacks: one from before they were kept, or
+        one written since by a version that does not keep them (its writes leave the
+        generation ahead of ``extras_generation``)."""
+        if self._meta("extras_generation") == (self._meta("generation") or "0"):
+            return
+        with self._transaction():
+            for table in ("copy_signatures", "copy_bands", "bylines"):
+                self._conn.execute(
+                    f"DELETE FROM {table} WHERE doc_id NOT IN (SELECT doc_id FROM documents)"
+                )
+            # In batches: each one written no longer lacks, and texts are not all in memory.
+            while lacking := self._conn.execute(
+                "SELECT doc_id, text, metadata FROM documents "
+                "WHERE doc_id NOT IN (SELECT doc_id FROM copy_signatures) "
+                "OR doc_id NOT IN (SELECT doc_id FROM bylines) LIMIT 1000"
+            ).fetchall():
+                for doc_id, text, metadata in lacking:
+                    self._delete_extras(doc_id)
+                    self._write_extras(doc_id, text, json.loads(metadata))
+            self._set_meta("extras_generation", self._meta("generation") or "0")
+
+    def _write_extras(self, doc_id: str, text: str, metadata: dict[str, Any]) -> None:
+        signature = near_copies.signature(text)
+        self._conn.execute(
+            "INSERT INTO copy_signatures(doc_id, signature) VALUES (?, ?)",
+            (doc_id, near_copies.to_bytes(signature)),
+        )
+        self._conn.executemany(
+            "INSERT OR IGNORE INTO copy_bands(band, doc_id) VALUES (?, ?)",
+            [(band, doc_id) for band in near_copies.band_keys(signature)],
+        )
+        self._conn.execute(
+            "INSERT INTO bylines(doc_id, author) VALUES (?, ?)", (doc_id, author_of(metadata))
+        )
+
+    def _delete_extras(self, doc_id: str) -> None:
+        for table in ("copy_signatures", "copy_bands", "bylines"):
+            self._conn.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
+
     @contextmanager
     def _transaction(self) -> Iterator[None]:
         """One write transaction: committed when the block ends, rolled back when it
@@ -341,6 +401,7 @@ class PassageStore:
                     document.content_hash,
                 ),
             )
+            self._write_extras(document.doc_id, document.text, document.metadata)
             keys = []
             for passage, vector in zip(passages, vectors, strict=True):
                 cursor = self._conn.execute(
@@ -391,6 +452,7 @@ class PassageStore:
         self._conn.executemany("DELETE FROM passages_fts WHERE rowid = ?", [(k,) for k in keys])
         self._conn.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
         self._conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+        self._delete_extras(doc_id)
         return keys
 
     def _count_terms(self, passages: list[tuple[str, str]], sign: int) -> None:
@@ -410,8 +472,10 @@ class PassageStore:
     def _bump_generation(self) -> int:
         generation = str(int(self._meta("generation") or 0) + 1)
         self._set_meta("generation", generation)
-        # The term counts were kept in this write: they are this generation's.
+        # The term counts, signatures and bylines were kept in this write: they are this
+        # generation's.
         self._set_meta("term_passages_generation", generation)
+        self._set_meta("extras_generation", generation)
         return int(generation)
 
     # -- reads -------------------------------------------------------------------
@@ -461,16 +525,42 @@ class PassageStore:
         return {passage.key: passage for passage in _passages_from_rows(rows)}
 
     def citations(self, doc_ids: Iterable[str]) -> dict[str, Document]:
-        """Documents with their citation fields only: id, title, source, link and date.
-        The rest is left empty: SQLite reads a row's columns in order, and metadata and hash
-        come after the article's text, so asking for them would read every cited article
-        whole (from disk, in an index larger than the page cache)."""
+        """Documents with their citation fields only: id, title, source, link, date and
+        author (the only metadata). The rest is left empty: SQLite reads a row's columns in
+        order, and metadata and hash come after the article's text, so asking for them would
+        read every cited article whole (from disk, in an index larger than the page
+        cache)."""
         rows = self._rows_where_in(
-            "SELECT doc_id, title, '', source, url, published, '{{}}', '' FROM documents "
-            "WHERE doc_id IN ({})",
+            "SELECT d.doc_id, d.title, '', d.source, d.url, d.published, "
+            "json_object('author', coalesce(b.author, '')), '' "
+            "FROM documents d LEFT JOIN bylines b ON b.doc_id = d.doc_id "
+            "WHERE d.doc_id IN ({})",
             list(dict.fromkeys(doc_ids)),
         )
         return {str(row[0]): _document_from_row(row) for row in rows}
+
+    def near_copies(
+        self, doc_ids: Sequence[str], threshold: float
+    ) -> dict[str, list[tuple[str, float]]]:
+        """For each stored document given, the others whose signatures estimate a Jaccard
+        similarity of ``threshold`` or more: found by their LSH band keys, then compared."""
+        wanted = {
+            str(doc_id): near_copies.from_bytes(stored)
+            for doc_id, stored in self._rows_where_in(
+                "SELECT doc_id, signature FROM copy_signatures WHERE doc_id IN ({})",
+                list(dict.fromkeys(doc_ids)),
+            )
+        }
+        bands = sorted({band for sig in wanted.values() for band in near_copies.band_keys(sig)})
+        candidates = {
+            str(doc_id): near_copies.from_bytes(stored)
+            for doc_id, stored in self._rows_where_in(
+                "SELECT s.doc_id, s.signature FROM copy_signatures s WHERE s.doc_id IN "
+                "(SELECT doc_id FROM copy_bands WHERE band IN ({}))",
+                bands,
+            )
+        }
+        return near_copies.matches(wanted, candidates, threshold)
 
     def _rows_where_in(self, query: str, values: Sequence[object]) -> list[Any]:
         """The rows of ``query``, whose ``{}`` is filled with one placeholder a value."""

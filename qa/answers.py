@@ -18,6 +18,7 @@ class Citation(BaseModel):
     doc_id: str
     title: str
     source: str
+    author: str = Field("", description="The byline, when the article gave one.")
     url: str
     published: str
     passage_id: str
@@ -37,8 +38,9 @@ class AnsweredPassage(BaseModel):
     citation: Citation
     also_in: list[Citation] = Field(
         default_factory=list,
-        description="Where else the same passage ran: near-copies in other articles "
-        "(syndicated copies), folded into this one, best match first.",
+        description="Where else the same passage ran: its copies in other articles "
+        "(syndicated copies), folded into this one. Those the answer retrieved come first, "
+        "best match first, then those in near-copies of this article that it did not.",
     )
 
     @property

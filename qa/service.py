@@ -13,7 +13,7 @@ from pathlib import Path
 from index import CorruptIndexError, Document, PassageIndex, PassageRow, SearchFilters, SearchResult
 from qa.abstention import is_answerable
 from qa.answers import Answer, AnsweredPassage, Citation, Highlight, passage_id
-from qa.copies import copy_groups
+from qa.copies import also_ran_in, copy_groups
 from qa.encoder import Encoder, load_encoder
 from qa.ingest import IngestSummary, Passager, WriteStatus, ingest_documents
 from qa.loaders import LoadResult, load_paths
@@ -128,8 +128,18 @@ class QAService:
                 "the vector index gave a score that is not a number; restart the server to "
                 "rebuild it from the passage store"
             )
+        shown_groups = groups[: question.k]
+        elsewhere = (
+            also_ran_in(
+                self.index,
+                [results[group[0]] for group in shown_groups],
+                [{results[member].document.doc_id for member in group} for group in shown_groups],
+            )
+            if question.fold
+            else [[] for _ in shown_groups]
+        )
         passages = []
-        for rank, group in enumerate(groups[: question.k], start=1):
+        for rank, (group, more) in enumerate(zip(shown_groups, elsewhere, strict=True), start=1):
             best, *copies = group
             scores = retrieved.sentences[best]
             passages.append(
@@ -140,11 +150,12 @@ class QAService:
                     highlight=Highlight(start=scores.best_span[0], end=scores.best_span[1]),
                     context=Highlight(start=scores.context_span[0], end=scores.context_span[1]),
                     citation=_citation(results[best]),
-                    also_in=[_citation(results[copy]) for copy in copies],
+                    also_in=[_citation(results[copy]) for copy in copies]
+                    + [_citation(copy) for copy in more],
                 )
             )
         # Judged on the passages shown, as before folding asked for more.
-        shown = [group[0] for group in groups[: question.k]]
+        shown = [group[0] for group in shown_groups]
         answerable = is_answerable(
             question.text,
             replace(
@@ -241,6 +252,7 @@ def _citation(result: SearchResult) -> Citation:
         doc_id=result.document.doc_id,
         title=result.document.title,
         source=result.document.source,
+        author=result.document.author,
         url=result.document.url,
         published=result.document.published,
         passage_id=passage_id(result.document.doc_id, result.passage.ordinal),

@@ -149,6 +149,56 @@ FILTER_CASES = [
 ]
 
 
+def test_near_copies_follow_every_write(service: QAService) -> None:
+    (barrier,) = [d for d, _ in service.index.list_documents(10, 0) if "barrier" in d.title.lower()]
+    original = service.index.get_document(barrier.doc_id)
+    assert original is not None
+    copy = replace(
+        original,
+        doc_id="barrier-copy",
+        text=f"By Coast Times staff\n{original.text}\nCopyright Coast Times.",
+        source="Coast Times",
+        content_hash="",
+    )
+    service.add_document(copy)
+    found = service.index.near_copies([barrier.doc_id, "barrier-copy", "no-such-id"], 0.7)
+    assert [doc_id for doc_id, _ in found[barrier.doc_id]] == ["barrier-copy"]
+    assert [doc_id for doc_id, _ in found["barrier-copy"]] == [barrier.doc_id]
+    assert found[barrier.doc_id][0][1] >= 0.8 and "no-such-id" not in found
+    # Asked only about its own article, the card still says where else it ran.
+    answer = service.ask(
+        "How much will the tidal barrier cost?", 3, SearchFilters(doc_ids=(barrier.doc_id,))
+    )
+    assert [cited.doc_id for cited in answer.passages[0].also_in] == ["barrier-copy"]
+    cited = answer.passages[0].also_in[0]
+    assert COST in copy.text[cited.start : cited.end]
+    assert cited.source == "Coast Times"
+    # Rewritten into another story, then deleted: no longer a copy.
+    other_story = "Ferries will run every hour from May."
+    service.add_document(replace(copy, text=other_story, content_hash=""))
+    assert service.index.near_copies([barrier.doc_id], 0.7)[barrier.doc_id] == []
+    service.add_document(copy)
+    assert service.delete_document("barrier-copy")
+    assert service.index.near_copies([barrier.doc_id], 0.7)[barrier.doc_id] == []
+
+
+def test_the_author_reaches_the_citation(service: QAService) -> None:
+    article = Document(
+        doc_id="lighthouse-2",
+        title="Lighthouse keeper retires",
+        text="The last keeper of the Skarholm lighthouse retired on Friday after 41 years.",
+        source="Fixture Courier",
+        metadata={"author": "Ada Nilsen", "section": "Coast"},
+    )
+    service.add_document(article)
+    answer = service.ask("Who retired from the Skarholm lighthouse?", 3)
+    assert answer.passages[0].citation.author == "Ada Nilsen"
+    assert all(p.citation.author == "" for p in answer.passages[1:])
+    service.add_document(replace(article, metadata={"author": ["Ada Nilsen", "Per Ek"]}))
+    answer = service.ask("Who retired from the Skarholm lighthouse?", 1)
+    assert answer.passages[0].citation.author == "Ada Nilsen, Per Ek"
+
+
 def test_filters_hold_in_every_mode(service: QAService) -> None:
     for filters, expected_sources in FILTER_CASES:
         for mode in ("dense", "lexical", "hybrid"):
@@ -276,3 +326,25 @@ def test_a_milvus_lite_file_held_by_another_process_is_refused_with_a_hint(
     finally:
         holder.kill()
         holder.wait(timeout=30)
+
+
+def test_milvus_collections_from_before_signatures_get_them(
+    tmp_path: Path, encoder: Encoder
+) -> None:
+    from index.milvus_collections import connect, disconnect
+
+    settings = Settings(backend="milvus", milvus_uri=str(tmp_path / "m.db"))
+    service = QAService(settings, encoder, open_index(settings, encoder.dimension))
+    fixtures = load_paths([FIXTURE_ARTICLES]).documents
+    service.add_documents([*fixtures, replace(fixtures[0], doc_id="copy", source="Copy Times")])
+    service.close()
+    target = milvus_target(settings)
+    client = connect(target)
+    client.drop_collection(target.name("copies"))  # as collections made before it existed
+    disconnect(client, target)
+    reopened = open_index(settings, encoder.dimension)
+    try:
+        found = reopened.near_copies([fixtures[0].doc_id, fixtures[1].doc_id], 0.7)
+        assert found == {fixtures[0].doc_id: [("copy", 1.0)], fixtures[1].doc_id: []}
+    finally:
+        reopened.close()

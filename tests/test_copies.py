@@ -1,15 +1,18 @@
-"""Syndicated copies folded into one card: the measure, and answers over the seed articles
-with five copies each (different bylines, footers, a sentence added or cut)."""
+"""Syndicated copies folded into one card: the measures (passage containment, article
+signatures), and answers over the seed articles with five copies each (different bylines,
+footers, a sentence added or cut)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from eval.syndication import syndicated_copies
-from qa.copies import FOLD_THRESHOLD, containment, copy_groups, shingles
+from index import near_copies
+from qa.copies import COPY_SIMILARITY, FOLD_THRESHOLD, containment, copy_groups, shingles
 from qa.encoder import Encoder
 from qa.loaders import load_paths
 from qa.service import QAService
@@ -47,6 +50,57 @@ def test_containment_holds_across_a_shifted_boundary_and_not_between_stories() -
     assert containment(shingles(passage), shingles(other)) == 0.0
     assert copy_groups([passage, other, shifted]) == [[0, 2], [1]]
     assert containment(shingles(""), shingles(passage)) == 0.0
+
+
+def exact_jaccard(first: str, second: str) -> float:
+    a, b = shingles(first), shingles(second)
+    return len(a & b) / len(a | b)
+
+
+def test_a_signature_estimates_jaccard_similarity() -> None:
+    words = [f"w{n}" for n in range(600)]
+    base = " ".join(words)
+    for kept in (150, 300, 450, 540, 600):
+        other = " ".join(words[:kept] + [f"x{n}" for n in range(600 - kept)])
+        estimate = near_copies.similarity(near_copies.signature(base), near_copies.signature(other))
+        assert abs(estimate - exact_jaccard(base, other)) <= 0.12, kept
+    # One word list in another order shares no 5-gram: nothing alike.
+    shuffled = " ".join(reversed(words))
+    assert (
+        near_copies.similarity(near_copies.signature(base), near_copies.signature(shuffled)) <= 0.05
+    )
+
+
+def test_a_signature_is_the_same_in_every_process_and_survives_storage() -> None:
+    import subprocess
+    import sys
+
+    text = "The council voted to build a tidal barrier across the estuary on Wednesday."
+    here = near_copies.signature(text)
+    there = subprocess.run(
+        [sys.executable, "-c", "from index import near_copies as n; import sys; "
+         f"sys.stdout.write(n.to_bytes(n.signature({text!r})).hex())"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert near_copies.to_bytes(here).hex() == there
+    assert np.array_equal(near_copies.from_bytes(near_copies.to_bytes(here)), here)
+    assert len(set(near_copies.band_keys(here))) == near_copies.BANDS
+    with pytest.raises(ValueError, match="128 values"):
+        near_copies.from_bytes(b"\0" * 12)
+
+
+def test_every_copy_is_grouped_with_its_article_and_no_two_articles_are(
+    service: QAService,
+) -> None:
+    seeds = load_paths([SEEDS]).documents
+    copies = {seed.doc_id: {c.doc_id for c in syndicated_copies(seed)} for seed in seeds}
+    everything = [seed.doc_id for seed in seeds] + [c for ids in copies.values() for c in ids]
+    found = service.index.near_copies(everything, COPY_SIMILARITY)
+    for seed in seeds:
+        group = copies[seed.doc_id] | {seed.doc_id}
+        for member in group:
+            assert {doc_id for doc_id, _ in found[member]} == group - {member}
+            assert all(score >= COPY_SIMILARITY for _, score in found[member])
 
 
 @pytest.mark.parametrize("question", QUESTIONS)

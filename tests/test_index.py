@@ -400,6 +400,34 @@ def test_a_store_from_before_the_lexical_index_gets_one(tmp_path: Path) -> None:
     assert len(reopened.search_lexical(["bank"], 10)) == 2
 
 
+def test_a_store_from_before_signatures_and_bylines_gets_them(tmp_path: Path) -> None:
+    import sqlite3
+
+    index = LocalIndex(tmp_path / "index", MODEL, DIMENSION)
+    words = " ".join(f"word{n}" for n in range(40))
+    for doc_id in ("a", "b"):
+        document = Document(doc_id, "T", words, metadata={"author": f"Writer {doc_id}"})
+        index.add_document(document, [PassageRow(0, doc_id, 0, 0, 6, "word0 ")], unit(1)[None])
+    add(index, "c", [2])
+    index.close()
+    # As a version that does not keep them would leave the store: none, and a write since.
+    with sqlite3.connect(tmp_path / "index" / STORE_NAME) as connection:
+        for table in ("copy_signatures", "copy_bands", "bylines"):
+            connection.execute(f"DELETE FROM {table}")
+        connection.execute("INSERT INTO bylines VALUES ('gone', 'Nobody')")
+        connection.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+    reopened = LocalIndex(tmp_path / "index", MODEL, DIMENSION)
+    found = reopened.near_copies(["a", "b", "c"], 0.7)
+    assert found == {"a": [("b", 1.0)], "b": [("a", 1.0)], "c": []}
+    cited = reopened.results([(1, 1.0), (2, 1.0)])  # the passages of a and b, keys in order
+    assert {r.document.doc_id: r.document.author for r in cited} == {
+        "a": "Writer a", "b": "Writer b"
+    }  # fmt: skip
+    with sqlite3.connect(tmp_path / "index" / STORE_NAME) as connection:
+        assert connection.execute("SELECT COUNT(*) FROM bylines").fetchone() == (3,)
+    reopened.close()
+
+
 def test_a_new_store_keeps_a_passage_row_in_one_page(tmp_path: Path) -> None:
     import sqlite3
 

@@ -324,7 +324,8 @@ def format_answer(answer: Answer, *, color: bool) -> str:
             + hit.text[hit.highlight.end :]
         )
         citation = hit.citation
-        source = ", ".join(part for part in (citation.source, citation.published) if part)
+        byline = f"by {citation.author}" if citation.author else ""
+        source = ", ".join(part for part in (citation.source, byline, citation.published) if part)
         lines.append(
             f"{hit.rank}. [{hit.score:.3f}] {citation.title}" + (f" ({source})" if source else "")
         )

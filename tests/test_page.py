@@ -155,6 +155,7 @@ def test_the_source_line_is_one_line_with_the_whole_title_on_hover(
         "source": "Fixture Courier",
         "url": "https://www.courier.example.org/lighthouse",
         "published": "2024-06-07",
+        "metadata": {"author": ["Maria Fernanda Oliveira-Santos", "Jonathan Q. Whitfield"]},
         "text": "The last keeper of the Skarholm lighthouse retired on Friday after 41 years.",
     }
     context = browser.new_context(viewport={"width": 390, "height": 844})
@@ -166,6 +167,9 @@ def test_the_source_line_is_one_line_with_the_whole_title_on_hover(
         expect(line.locator(".rank")).to_contain_text("1")
         expect(line.locator(".outlet")).to_have_text("Fixture Courier")
         expect(line.locator(".date")).not_to_be_empty()
+        expect(line.locator(".author")).to_have_attribute(
+            "title", "Maria Fernanda Oliveira-Santos, Jonathan Q. Whitfield"
+        )
         title = line.locator(".title")
         expect(title).to_have_attribute("title", long_title)
         expect(title).to_have_text(long_title)  # whole, for screen readers
@@ -759,5 +763,6 @@ def test_the_article_view_names_the_author_a_page_gave(page: Page, server: Runni
     }
     with posted(server, article):
         ask(page, "When did the Skarholm harbour dredging begin?")
+        expect(page.locator(".card .source-line .author").first).to_have_text("Ana Silva")
         page.locator(".card a.read-link").first.click()
         expect(page.locator("#article .byline")).to_contain_text("By Ana Silva · Harbour News")

@@ -68,11 +68,14 @@
     return url ? new URL(url).hostname.replace(/^www\./, "") : "";
   }
 
-  // "1 · AP · 14 Mar 2024 · Title": only the parts there are, separated only between them.
+  // "1 · AP · Jane Doe · 14 Mar 2024 · Title": only the parts there are, separated only
+  // between them.
   function sourceLine(passage, citation) {
     const title = citation.title || "Untitled article";
+    const author = typeof citation.author === "string" ? citation.author : "";
     const parts = [
       el("span", { class: "outlet" }, outletOf(citation)),
+      el("span", { class: "author", title: author }, author),
       el("span", { class: "date" }, qa.formatDate(citation.published)),
       el("span", { class: "title", title }, title),
     ].filter((part) => part.textContent !== "");

@@ -1,5 +1,6 @@
 """docs/benchmarks.md, made from the latest measurements: ``make eval``'s report and the
-JSON of ``make bench`` (the server's and the page's) and ``make bench-million``. Run by those
+JSON of ``make bench`` (the server's and the page's), ``make bench-million`` and
+``python -m eval.copies``. Run by those
 targets; never edited by hand.
 
     python -m eval.benchmarks_doc [--report F] [--bench F] [--page F] [--million F] [--out F]
@@ -108,6 +109,46 @@ server's.
 """
 
 
+COPIES = """\
+## Syndicated copies
+
+`python -m eval.copies` ingests the seed articles with five syndicated copies each
+(another byline and dateline, a footer, a sentence added or cut, straight quotes), a copy
+of each cut by its last quarter of paragraphs, and SQuAD-public's articles, then measures
+both thresholds of folding: passage containment (passages folded into one card) and the
+estimated Jaccard similarity of articles' MinHash signatures (near-copy articles).
+
+"""
+
+
+def _copies_table(result: dict[str, Any]) -> str:
+    passages, articles = result["passages"], result["articles"]
+    trimmed = ", ".join(str(score) for score in articles["trimmed_copy_estimates"])
+    rows = [
+        ("threshold", passages["threshold"], articles["threshold"]),
+        ("copies, lowest", passages["copy_lowest_best_match"],
+         f"{articles['copy_lowest_estimate']} (exact {articles['copy_lowest_exact']})"),
+        ("copies grouped", "", articles["copies_grouped"]),
+        ("copies cut by a quarter", "", trimmed),
+        ("distinct articles, highest",
+         max(passages["squad_distinct_highest"], passages["seeds_distinct_highest"]),
+         f"{articles['distinct_highest_estimate']} (exact {articles['distinct_highest_exact']})"),
+        ("distinct pairs grouped", "",
+         f"{articles['distinct_pairs_grouped']} of {articles['distinct_pairs_compared']}"),
+        ("margin above / below", f"{passages['margin_above']} / {passages['margin_below']}",
+         f"{articles['margin_above']} / {articles['margin_below']}"),
+    ]  # fmt: skip
+    lines = [
+        f"{result['copies']} copies of the seed articles; {result['squad_articles']} "
+        "SQuAD-public articles.",
+        "",
+        "| measure | passages (containment) | articles (similarity) |",
+        "| --- | --- | --- |",
+        *(f"| {name} | {a} | {b} |" for name, a, b in rows),
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def _backends_table(result: dict[str, Any]) -> str:
     local, milvus = result["local"], result["milvus"]
     rows = [
@@ -135,12 +176,14 @@ def render(
     page: dict[str, Any] | None = None,
     milvus_report: str | None = None,
     backends: dict[str, Any] | None = None,
+    copies: dict[str, Any] | None = None,
 ) -> str:
     parts = [
         "# Benchmarks\n\n",
         "Made by `make eval`, `make bench` and `make bench-million` from their latest runs "
         "(`eval/report.md`, `eval/bench.json`, `eval/bench-page.json`, `eval/bench-1m.json`, "
-        "`eval/report-milvus.md`, `eval/bench-backends.json`); do not edit by hand.\n\n",
+        "`eval/report-milvus.md`, `eval/bench-backends.json`, `eval/copies.json`); do not "
+        "edit by hand.\n\n",
         QUALITY,
         _without_title(report),
         "\n",
@@ -155,6 +198,8 @@ def render(
             parts += [_without_title(milvus_report), "\n"]
         if backends is not None:
             parts += [_backends_table(backends), "\n"]
+    if copies is not None:
+        parts += [COPIES, _copies_table(copies), "\n"]
     if million is not None:
         parts += [MILLION, markdown(million), "\n"]
     return "".join(parts).rstrip() + "\n"
@@ -183,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--million", type=Path, default=Path("eval/bench-1m.json"))
     parser.add_argument("--milvus-report", type=Path, default=Path("eval/report-milvus.md"))
     parser.add_argument("--backends", type=Path, default=Path("eval/bench-backends.json"))
+    parser.add_argument("--copies", type=Path, default=Path("eval/copies.json"))
     parser.add_argument("--out", type=Path, default=Path("docs/benchmarks.md"))
     args = parser.parse_args(argv)
     if not args.report.is_file():
@@ -195,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         _json(args.page),
         args.milvus_report.read_text(encoding="utf-8") if args.milvus_report.is_file() else None,
         _json(args.backends),
+        _json(args.copies),
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")

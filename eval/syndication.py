@@ -1,6 +1,7 @@
 """Syndicated copies of an article, as outlets republish a wire story: a different byline
 and dateline on top, a footer, a sentence added to or cut from a paragraph, straight
-quotes for curly ones. Used by the tests and by ``python -m eval.copies``."""
+quotes for curly ones; or the story cut for length. Used by the tests and by
+``python -m eval.copies``."""
 
 from __future__ import annotations
 
@@ -39,3 +40,18 @@ def syndicated_copy(document: Document, outlet: str, seed: int) -> Document:
 
 def syndicated_copies(document: Document, count: int = 5) -> list[Document]:
     return [syndicated_copy(document, OUTLETS[n % len(OUTLETS)], n) for n in range(count)]
+
+
+def trimmed_copy(document: Document, kept: float) -> Document:
+    """The article's first ``kept`` share of paragraphs under another outlet's name, as an
+    outlet runs a wire story cut for length."""
+    paragraphs = [line for line in document.text.splitlines() if line.strip()]
+    keep = max(1, round(len(paragraphs) * kept))
+    return Document(
+        doc_id=f"{document.doc_id}-trimmed",
+        title=document.title,
+        text="\n".join(paragraphs[:keep]),
+        source="Metro Daily",
+        url=f"https://metrodaily.example.com/{document.doc_id}",
+        published=document.published,
+    )

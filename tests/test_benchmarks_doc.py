@@ -16,6 +16,7 @@ def make(tmp_path: Path, *missing: str) -> str:
         "--milvus-report": ROOT / "eval" / "report-milvus.md",
         "--backends": ROOT / "eval" / "bench-backends.json",
         "--million": ROOT / "eval" / "bench-1m.json",
+        "--copies": ROOT / "eval" / "copies.json",
     }
     arguments = [
         part
@@ -37,11 +38,15 @@ def test_the_document_holds_every_table_it_is_made_from(tmp_path: Path) -> None:
     assert "## A million passages" in text and "1,000,000" in text
     assert "## The page" in text and "Enter to the answer painted" in text
     assert "## The Milvus backend" in text and "| measure | local | Milvus |" in text
+    assert "## Syndicated copies" in text and "| copies grouped |  | 10 of 10 |" in text
 
 
 def test_a_measurement_not_made_is_left_out(tmp_path: Path) -> None:
-    text = make(tmp_path, "--bench", "--million", "--page", "--milvus-report", "--backends")
+    text = make(
+        tmp_path, "--bench", "--million", "--page", "--milvus-report", "--backends", "--copies"
+    )
     assert "## Retrieval quality" in text
+    assert "## Syndicated copies" not in text
     assert "## Speed" not in text and "## A million passages" not in text
     assert "## The page" not in text and "## The Milvus backend" not in text
 

@@ -15,6 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from eval.syndication import OUTLETS, syndicated_copy
+from qa.copies import COPY_SIMILARITY
+from qa.documents import Document
 from qa.encoder import Encoder
 from qa.fetch import FetchError, FetchLimits, fetch
 from qa.service import QAService
@@ -200,6 +203,58 @@ def test_a_feed_ingested_twice_adds_only_what_is_new(
         answer = service.ask("What does the Kremlin insist Ukraine drop?", 3)
         assert answer.passages[0].citation.source == "Daily Planet"
         assert answer.passages[0].citation.published == "2025-12-17"
+    finally:
+        service.close()
+
+
+def test_syndicated_pages_in_a_feed_are_one_card_a_story_citing_each_outlet(
+    site: Site, tmp_path: Path, encoder: Encoder
+) -> None:
+    originals = publish(site)
+    # Three outlets run the first story (their own byline line, dateline, footer, a sentence
+    # added or cut), each on its own page with its own boilerplate.
+    copies = []
+    for seed in range(3):
+        wire = Document(
+            doc_id="wire", title=originals[0].title, text="\n".join(originals[0].paragraphs)
+        )
+        copy = syndicated_copy(wire, OUTLETS[seed], seed)
+        copies.append(
+            Article(copy.title, copy.text.splitlines(), copy.source, "Wire Staff",
+                    "2025-12-18", site.url(f"/syndicated/{seed}"))
+        )  # fmt: skip
+        site.pages[f"/syndicated/{seed}"] = (200, HTML, news_page(copies[-1]).encode())
+    feed = rss_feed("Wire Watch", [(article, None) for article in [*originals, *copies]])
+    site.pages["/all.rss"] = (200, {"Content-Type": "application/rss+xml"}, feed.encode())
+    settings = Settings(index_dir=tmp_path / "index", fetch_allow_private=True)
+    service = QAService(settings, encoder, open_index(settings, encoder.dimension))
+    try:
+        loaded, summary = service.add_sources([site.url("/all.rss")])
+        assert loaded.errors == [] and summary.added == 5
+        for document, _ in service.index.list_documents(10, 0):
+            stored = service.index.get_document(document.doc_id)
+            assert stored is not None
+            assert [kind for kind, phrase in BOILERPLATE.items() if phrase in stored.text] == []
+        ids = {d.url: d.doc_id for d, _ in service.index.list_documents(10, 0)}
+        group = service.index.near_copies([ids[originals[0].url]], COPY_SIMILARITY)
+        assert {doc_id for doc_id, _ in group[ids[originals[0].url]]} == {
+            ids[copy.url] for copy in copies
+        }
+        answer = service.ask("What does the Kremlin insist Ukraine drop?", 5)
+        texts = [passage.text for passage in answer.passages]
+        assert len(texts) == len({text[:80] for text in texts})  # no passage shown twice
+        first = answer.passages[0]
+        cited = [first.citation, *first.also_in]
+        outlets = sorted(citation.source for citation in cited)
+        assert outlets == sorted(["Daily Planet", *OUTLETS[:3]])  # one card, four outlets
+        for citation in cited:
+            document = service.index.get_document(citation.doc_id)
+            assert document is not None and citation.url == document.url
+            assert citation.title == originals[0].title or citation.title.startswith(
+                originals[0].title
+            )
+            assert citation.author in ("Jane Reporter", "Wire Staff")
+            assert citation.published.startswith("2025-12-1")
     finally:
         service.close()
 

@@ -32,6 +32,13 @@ from tests.conftest import FIXTURE_ARTICLES
 SERVER_URI = os.environ.get("QA_MILVUS_TEST_URI", "")
 BACKENDS = ["local", "milvus-lite", *(["milvus-server"] if SERVER_URI else [])]
 COST = "The barrier will cost an estimated 84 million euros."
+LIGHTHOUSE = Document(
+    doc_id="lighthouse-1",
+    title="Lighthouse keeper retires",
+    text="The last keeper of the Skarholm lighthouse retired on Friday after 41 years.",
+    source="Fixture Courier",
+    published="2024-06-07",
+)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -127,14 +134,7 @@ def test_a_deleted_document_is_gone_at_once(service: QAService) -> None:
 
 
 def test_a_new_document_is_searchable_by_the_next_question(service: QAService) -> None:
-    article = Document(
-        doc_id="lighthouse-1",
-        title="Lighthouse keeper retires",
-        text="The last keeper of the Skarholm lighthouse retired on Friday after 41 years.",
-        source="Fixture Courier",
-        published="2024-06-07",
-    )
-    service.add_document(article)
+    service.add_document(LIGHTHOUSE)
     answer = service.ask("Who retired from the Skarholm lighthouse?", 3)
     assert answer.passages[0].citation.doc_id == "lighthouse-1"
     assert answer.passages[0].citation.source == "Fixture Courier"
@@ -183,12 +183,8 @@ def test_near_copies_follow_every_write(service: QAService) -> None:
 
 
 def test_the_author_reaches_the_citation(service: QAService) -> None:
-    article = Document(
-        doc_id="lighthouse-2",
-        title="Lighthouse keeper retires",
-        text="The last keeper of the Skarholm lighthouse retired on Friday after 41 years.",
-        source="Fixture Courier",
-        metadata={"author": "Ada Nilsen", "section": "Coast"},
+    article = replace(
+        LIGHTHOUSE, doc_id="lighthouse-2", metadata={"author": "Ada Nilsen", "section": "Coast"}
     )
     service.add_document(article)
     answer = service.ask("Who retired from the Skarholm lighthouse?", 3)

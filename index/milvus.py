@@ -31,6 +31,7 @@ import json
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from hashlib import blake2b
@@ -66,6 +67,8 @@ TEXT_PART_CHARS = 16_000
 # Rows an insert: far under the 64 MB a request may carry (a passage row is ~10 kB).
 INSERT_BATCH = 256
 SEARCH_EF = 128
+# Near-copy signatures a process keeps (512 bytes each).
+SIGNATURES_KEPT = 20_000
 CITATION_FIELDS = ["doc_id", "version", "title", "source", "url", "published"]
 PASSAGE_FIELDS = [
     "key",
@@ -148,6 +151,9 @@ class MilvusIndex:
         self._client = connect(target)
         # Serialises this process's writes of one document against each other.
         self._write_lock = threading.Lock()
+        # Signatures read, by (doc_id, version), oldest first.
+        self._signature_cache: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()
+        self._signature_lock = threading.Lock()
         try:
             self._open()
         except BaseException:
@@ -433,24 +439,55 @@ class MilvusIndex:
     def near_copies(
         self, doc_ids: Sequence[str], threshold: float
     ) -> dict[str, list[tuple[str, float]]]:
-        """The given documents' signatures, then every document sharing a band key with
-        one of them (``array_contains_any``), each at its current version."""
-        wanted = self._current_signatures(f"doc_id in {_string_list(list(dict.fromkeys(doc_ids)))}")
+        """The given documents' current versions and their signatures, then every document
+        sharing a band key with one of them (``array_contains_any``), at its current
+        version. A version's signature never changes, so this process keeps those it read:
+        a question then costs a read of versions and one query of band keys."""
+        versions = self._versions(list(dict.fromkeys(doc_ids)))
+        wanted = self._signatures(versions)
         if not wanted:
             return {}
         bands = sorted({band for sig in wanted.values() for band in near_copies.band_keys(sig)})
-        candidates = self._current_signatures(f"array_contains_any(bands, {bands})")
+        rows = self._query(
+            self._copies, f"array_contains_any(bands, {bands})", ["doc_id", "version", "signature"]
+        )
+        versions |= self._versions([row["doc_id"] for row in rows if row["doc_id"] not in versions])
+        candidates = {
+            row["doc_id"]: self._remember(row)
+            for row in rows
+            if versions.get(row["doc_id"]) == row["version"]
+        }
         return near_copies.matches(wanted, candidates, threshold)
 
-    def _current_signatures(self, condition: str) -> dict[str, np.ndarray]:
-        """Signatures of the rows matching, of their documents' current versions only."""
-        rows = self._query(self._copies, condition, ["doc_id", "version", "signature"])
-        versions = self._document_rows({row["doc_id"] for row in rows}, ["version"])
-        return {
-            row["doc_id"]: near_copies.from_bytes(base64.b64decode(row["signature"]))
-            for row in rows
-            if versions.get(row["doc_id"], {}).get("version") == row["version"]
-        }
+    def _versions(self, doc_ids: list[str]) -> dict[str, int]:
+        if not doc_ids:
+            return {}
+        rows = self._document_rows(doc_ids, ["version"])
+        return {doc_id: int(row["version"]) for doc_id, row in rows.items()}
+
+    def _signatures(self, versions: dict[str, int]) -> dict[str, np.ndarray]:
+        """The signatures of these document versions, remembered or read."""
+        with self._signature_lock:
+            found = {
+                doc_id: self._signature_cache[(doc_id, version)]
+                for doc_id, version in versions.items()
+                if (doc_id, version) in self._signature_cache
+            }
+        missing = [doc_id for doc_id in versions if doc_id not in found]
+        if missing:
+            condition = f"doc_id in {_string_list(missing)}"
+            for row in self._query(self._copies, condition, ["doc_id", "version", "signature"]):
+                if versions[row["doc_id"]] == row["version"]:
+                    found[row["doc_id"]] = self._remember(row)
+        return found
+
+    def _remember(self, row: dict[str, Any]) -> np.ndarray:
+        signature = near_copies.from_bytes(base64.b64decode(row["signature"]))
+        with self._signature_lock:
+            self._signature_cache[(row["doc_id"], int(row["version"]))] = signature
+            if len(self._signature_cache) > SIGNATURES_KEPT:
+                self._signature_cache.popitem(last=False)
+        return signature
 
     def get_document(self, doc_id: str) -> Document | None:
         rows = self._document_rows([doc_id], [*CITATION_FIELDS, "metadata", "content_hash",

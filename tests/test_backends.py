@@ -177,6 +177,7 @@ def test_near_copies_follow_every_write(service: QAService) -> None:
     other_story = "Ferries will run every hour from May."
     service.add_document(replace(copy, text=other_story, content_hash=""))
     assert service.index.near_copies([barrier.doc_id], 0.7)[barrier.doc_id] == []
+    assert service.index.near_copies(["barrier-copy"], 0.7)["barrier-copy"] == []
     service.add_document(copy)
     assert service.delete_document("barrier-copy")
     assert service.index.near_copies([barrier.doc_id], 0.7)[barrier.doc_id] == []

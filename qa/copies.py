@@ -69,9 +69,9 @@ def also_ran_in(
     ]
     to_read = list(dict.fromkeys(doc_id for doc_ids in wanted for doc_id in doc_ids))
     passages = {doc_id: index.passages_of(doc_id) for doc_id in to_read[:MAX_COPIES_READ]}
-    shingled = {p.key: shingles(p.text) for rows in passages.values() for p in rows}
     if not passages:
         return [[] for _ in shown]
+    shingled = {p.key: shingles(p.text) for rows in passages.values() for p in rows}
     found: list[list[tuple[PassageRow, float]]] = []
     for result, doc_ids in zip(shown, wanted, strict=True):
         card = shingles(result.passage.text) if doc_ids else frozenset()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
@@ -224,6 +224,33 @@ def test_a_syndicated_copy_is_folded_into_the_card_and_can_be_read(
         also.locator("a").click()
         expect(page.locator("section#cited")).to_be_visible()
         expect(page.locator("#cited mark.cited-text").first).to_be_visible()
+
+
+def test_a_story_that_ran_in_many_outlets_names_three_and_folds_the_rest(
+    page: Page, server: RunningServer
+) -> None:
+    original = httpx.get(f"{server.base_url}/documents", timeout=30).json()["documents"]
+    (barrier,) = [d for d in original if "barrier" in d["title"].lower()]
+    text = httpx.get(f"{server.base_url}/documents/{barrier['doc_id']}", timeout=30).json()
+    outlets = [f"Outlet {letter}" for letter in "ABCDEF"]
+    with ExitStack() as stack:
+        for outlet in outlets:
+            stack.enter_context(posted(server, {
+                "doc_id": f"barrier-{outlet[-1]}", "title": text["title"], "source": outlet,
+                "text": f"By {outlet} staff\n{text['text']}\nCopyright {outlet}.",
+            }))  # fmt: skip
+        ask(page, "How much will the tidal barrier cost?")
+        also = page.locator(".card").first.locator(".also-in")
+        expect(also.locator("a:visible")).to_have_count(3)
+        assert axe_violations(page) == []
+        more = also.get_by_role("button", name="and 3 more")
+        more.click()
+        expect(also.locator("a:visible")).to_have_count(6)
+        expect(more).to_have_count(0)
+        expect(also.locator("a").nth(3)).to_be_focused()
+        named = {also.locator("a").nth(n).inner_text() for n in range(6)}
+        assert len(named) == 6 and named <= {*outlets, "Fixture Gazette"}
+        assert axe_violations(page) == []
 
 
 def test_a_second_question_keeps_the_first_answer(page: Page) -> None:

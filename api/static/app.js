@@ -123,8 +123,12 @@
     return { start: safeStart, end: Math.max(safeStart, Math.min(end, text.length)) };
   }
 
+  // Outlets named in "Also in" before the rest are folded behind a button: a wire story
+  // can have run in dozens.
+  const ALSO_IN_SHOWN = 3;
+
   // The same passage in other articles (syndicated copies), each a link to read it there.
-  function alsoIn(passage) {
+  function alsoIn(passage, cardId) {
     const copies = Array.isArray(passage.also_in) ? passage.also_in : [];
     if (copies.length === 0) return null;
     const links = copies.map((copy) => {
@@ -132,8 +136,25 @@
       return el("a", { href: qa.readerHref(copy.doc_id, copy.start, copy.end),
                        "aria-label": `Read it in ${name}` }, name);
     });
+    const listed = (some) => some.flatMap((link, position) => (position ? [", ", link] : [link]));
     const line = el("p", { class: "also-in" }, "Also in: ");
-    links.forEach((link, position) => line.append(...(position ? [", ", link] : [link])));
+    // Folding only pays when it hides more than one.
+    if (links.length <= ALSO_IN_SHOWN + 1) {
+      line.append(...listed(links));
+      return line;
+    }
+    const rest = el("span", { id: `${cardId}-also`, hidden: "" },
+      ", ", ...listed(links.slice(ALSO_IN_SHOWN)));
+    const more = el("button", { type: "button", class: "link-button more-outlets",
+                                "aria-controls": rest.id },
+      `and ${links.length - ALSO_IN_SHOWN} more`);
+    more.addEventListener("click", () => {
+      rest.hidden = false;
+      more.remove();
+      // Focus stays in the list: on the first outlet it uncovered.
+      rest.querySelector("a").focus();
+    });
+    line.append(...listed(links.slice(0, ALSO_IN_SHOWN)), " ", more, rest);
     return line;
   }
 
@@ -171,7 +192,7 @@
     return el("li", { class: "card", id: cardId },
       sourceLine(passage, citation),
       quote,
-      alsoIn(passage),
+      alsoIn(passage, cardId),
       el("p", { class: "links" },
         expand,
         // Named for its article: a list of "Read in context" links says nothing apart.

@@ -199,19 +199,27 @@ def test_without_a_source_the_source_line_names_the_links_domain(
         expect(line.locator(".separator")).to_have_count(1)  # outlet · title
 
 
+def barrier_article(server: RunningServer) -> dict:
+    """The fixture article on the tidal barrier, as stored."""
+    listed = httpx.get(f"{server.base_url}/documents", timeout=30).json()["documents"]
+    (barrier,) = [d for d in listed if "barrier" in d["title"].lower()]
+    return httpx.get(f"{server.base_url}/documents/{barrier['doc_id']}", timeout=30).json()
+
+
+def run_by(article: dict, outlet: str, doc_id: str) -> dict:
+    """The article as another outlet runs it: its own byline line and footer."""
+    return {
+        "doc_id": doc_id,
+        "title": article["title"],
+        "source": outlet,
+        "text": f"By {outlet} staff\n{article['text']}\nCopyright {outlet}.",
+    }
+
+
 def test_a_syndicated_copy_is_folded_into_the_card_and_can_be_read(
     page: Page, server: RunningServer
 ) -> None:
-    original = httpx.get(f"{server.base_url}/documents", timeout=30).json()["documents"]
-    (barrier,) = [d for d in original if "barrier" in d["title"].lower()]
-    text = httpx.get(f"{server.base_url}/documents/{barrier['doc_id']}", timeout=30).json()
-    copy = {
-        "doc_id": "barrier-copy-1",
-        "title": text["title"],
-        "source": "Coast Times",
-        "text": "By Coast Times staff\n" + text["text"] + "\nCopyright Coast Times.",
-    }
-    with posted(server, copy):
+    with posted(server, run_by(barrier_article(server), "Coast Times", "barrier-copy-1")):
         ask(page, "How much will the tidal barrier cost?")
         first = page.locator(".card").first
         also = first.locator(".also-in")
@@ -229,16 +237,11 @@ def test_a_syndicated_copy_is_folded_into_the_card_and_can_be_read(
 def test_a_story_that_ran_in_many_outlets_names_three_and_folds_the_rest(
     page: Page, server: RunningServer
 ) -> None:
-    original = httpx.get(f"{server.base_url}/documents", timeout=30).json()["documents"]
-    (barrier,) = [d for d in original if "barrier" in d["title"].lower()]
-    text = httpx.get(f"{server.base_url}/documents/{barrier['doc_id']}", timeout=30).json()
+    article = barrier_article(server)
     outlets = [f"Outlet {letter}" for letter in "ABCDEF"]
     with ExitStack() as stack:
         for outlet in outlets:
-            stack.enter_context(posted(server, {
-                "doc_id": f"barrier-{outlet[-1]}", "title": text["title"], "source": outlet,
-                "text": f"By {outlet} staff\n{text['text']}\nCopyright {outlet}.",
-            }))  # fmt: skip
+            stack.enter_context(posted(server, run_by(article, outlet, f"barrier-{outlet[-1]}")))
         ask(page, "How much will the tidal barrier cost?")
         also = page.locator(".card").first.locator(".also-in")
         expect(also.locator("a:visible")).to_have_count(3)

@@ -8,7 +8,6 @@ service and the evaluation are imported inside the commands that use them, so th
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 import textwrap
@@ -397,6 +396,7 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
     import tempfile
 
     from eval.bench import BenchConfig, markdown, run_bench
+    from eval.report import measurement_json
 
     for path in (args.questions_from, args.ingest_sample):
         if not path.exists():
@@ -419,7 +419,7 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    measurement_json(result, args.json)
     table = markdown(result)
     if args.markdown:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)

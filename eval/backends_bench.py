@@ -12,7 +12,6 @@ of ten, so that both are timed in the same minutes on this shared machine.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import tempfile
@@ -25,6 +24,7 @@ import httpx
 from tqdm import tqdm
 
 from eval.bench import latency_summary, unique_questions
+from eval.report import measurement_json
 from eval.served import ServedIndex
 from eval.sets import SQUAD_PUBLIC, load_set
 from index.milvus_collections import drop_collections
@@ -157,10 +157,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     result = run(args.sample, args.documents, args.questions, args.milvus_uri)
-    text = json.dumps(result, indent=2)
-    if args.json:
-        args.json.write_text(text + "\n", encoding="utf-8")
-    print(text)
+    print(measurement_json(result, args.json), end="")
 
 
 if __name__ == "__main__":

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
 import tempfile
 from pathlib import Path
 from typing import Any
 
+from eval.report import measurement_json
 from eval.sets import SQUAD_PUBLIC, load_set
 from eval.syndication import syndicated_copies, trimmed_copy
 from index import Document
@@ -159,10 +159,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     result = measure(args.seeds, args.squad)
-    text = json.dumps(result, indent=2)
-    if args.json:
-        args.json.write_text(text + "\n", encoding="utf-8")
-    print(text)
+    print(measurement_json(result, args.json), end="")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ of every response the chat page and the article view load, as served (no compres
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import tempfile
@@ -25,6 +24,7 @@ from typing import Any
 from tqdm import tqdm
 
 from eval.bench import latency_summary, unique_questions
+from eval.report import measurement_json
 from eval.served import ServedIndex
 
 CHROMIUM = "/usr/bin/chromium"
@@ -156,8 +156,7 @@ def main() -> None:
         result = measure_page(
             args.index, unique_questions(args.questions, args.count), Path(scratch) / "log"
         )
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    measurement_json(result, args.json)
     print(markdown(result))
 
 

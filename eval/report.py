@@ -84,6 +84,15 @@ def table(name: str, results: Sequence[ModeResult], *, markdown: bool = False) -
     return "\n".join(render)
 
 
+def measurement_json(result: dict[str, Any], path: Path | None = None) -> str:
+    """A benchmark's result as the JSON the repository keeps (indented, a final newline),
+    written to ``path`` when one is given."""
+    text = json.dumps(result, indent=2) + "\n"
+    if path is not None:
+        path.write_text(text, encoding="utf-8")
+    return text
+
+
 def write_json(path: Path, name: str, results: Sequence[ModeResult]) -> None:
     payload = {
         "set": name,

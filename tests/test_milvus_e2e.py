@@ -21,16 +21,21 @@ pytestmark = pytest.mark.e2e
 SEED_SET = ROOT / "eval" / "sets" / "seeds.jsonl"
 
 
-@pytest.fixture(scope="module")
-def milvus_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    directory = tmp_path_factory.mktemp("milvus-server")
-    running = RunningServer(
+def milvus_lite_server(directory: Path, seeds: Path | None, token: str | None) -> RunningServer:
+    """``qa serve`` on a milvus-lite file in ``directory``, started and ready."""
+    return RunningServer(
         directory / "unused-index",
-        SEEDS,
-        TOKEN,
+        seeds,
+        token,
         directory / "server.log",
         {"QA_BACKEND": "milvus", "QA_MILVUS_URI": str(directory / "milvus.db")},
     ).start()
+
+
+@pytest.fixture(scope="module")
+def milvus_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    directory = tmp_path_factory.mktemp("milvus-server")
+    running = milvus_lite_server(directory, SEEDS, TOKEN)
     yield running
     running.stop()
 
@@ -114,18 +119,11 @@ def test_a_replace_and_a_delete_are_seen_by_the_next_request(
 
 
 def test_the_server_refuses_a_collection_of_another_model(tmp_path: Path) -> None:
-    made = RunningServer(
-        tmp_path / "unused",
-        None,
-        None,
-        tmp_path / "log",
-        {"QA_BACKEND": "milvus", "QA_MILVUS_URI": str(tmp_path / "m.db")},
-    ).start()
-    made.stop()
+    milvus_lite_server(tmp_path, None, None).stop()
     environment = {
         **environment_without_settings(),
         "QA_BACKEND": "milvus",
-        "QA_MILVUS_URI": str(tmp_path / "m.db"),
+        "QA_MILVUS_URI": str(tmp_path / "milvus.db"),  # the one made just before
         "QA_MODEL": "another-model",
     }
     refused = ServedIndex(tmp_path / "unused", tmp_path / "log2", environment=environment).start()

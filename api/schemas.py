@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from qa.documents import MAX_DOC_ID_CHARS, MAX_FIELD_CHARS, MAX_TITLE_CHARS
+from qa.timing import parse_as_of
 
 # Text with a character that is not white space as Python counts it (str.isspace), the
 # characters listed one by one: "\s" means other sets to JSON Schema and to pydantic's
@@ -57,6 +58,32 @@ class AskRequest(BaseModel):
         description="Fold syndicated copies (near-identical passages of other articles) "
         "into one passage, listed in its also_in.",
     )
+    as_of: str | None = Field(
+        None,
+        max_length=64,
+        examples=["2025-12-17", "2025-12-17T18:00:00Z"],
+        description="Answer as of this moment (ISO date or date-time; default now, UTC): "
+        "articles published after it are not answered, and the question's period is read "
+        "against it.",
+    )
+    read_period: bool = Field(
+        True,
+        description='Read the period the question names ("this week") and rank its '
+        "articles first; false asks without it.",
+    )
+    recency: bool = Field(
+        True, description="Prefer recent articles when the question names no period."
+    )
+    order: Literal["relevance", "date"] = Field(
+        "relevance", description="relevance: best first; date: the best passages, oldest first."
+    )
+
+    @field_validator("as_of")
+    @classmethod
+    def as_of_is_a_moment(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_as_of(value)  # AsOfError is a ValueError: a 422 naming the field
+        return value
 
     @field_validator("k", mode="before")
     @classmethod

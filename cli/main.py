@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eval.sets import SQUAD_PUBLIC
-from qa.answers import Answer
+from qa.answers import Answer, AnsweredPassage
 from qa.settings import MODES, Settings, get_settings
 
 if TYPE_CHECKING:
@@ -98,6 +98,15 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--k", type=int, default=None, help="passages to show (default QA_DEFAULT_K)")
     ask.add_argument("--json", action="store_true", help="print the HTTP API's JSON")
     ask.add_argument("--index", type=Path, help="index directory (QA_INDEX_DIR)")
+    ask.add_argument("--as-of", help="answer as of this ISO date or date-time (default now, UTC)")
+    ask.add_argument(
+        "--no-period", action="store_true", help="ignore the period the question names"
+    )
+    ask.add_argument("--no-recency", action="store_true", help="do not prefer recent articles")
+    ask.add_argument(
+        "--order", choices=["relevance", "date"], default="relevance",
+        help="relevance (best first) or date (the best, oldest first)",
+    )  # fmt: skip
     ask.set_defaults(command=_ask)
 
     evaluate = commands.add_parser("eval", help="measure retrieval quality on a question set")
@@ -286,7 +295,15 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         # Checked before the model loads, so a mistyped question fails at once.
-        question = make_question(args.question, args.k, settings)
+        question = make_question(
+            args.question,
+            args.k,
+            settings,
+            as_of=args.as_of,
+            read_period=not args.no_period,
+            recency=not args.no_recency,
+            order=args.order,
+        )
     except QuestionError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -298,7 +315,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     service = QAService.open(settings)
     try:
-        answer = service.ask(question.text, question.k)
+        answer = service.answer(service.encode([question])[0])
     finally:
         service.close()
     if args.json:
@@ -312,21 +329,28 @@ def format_answer(answer: Answer, *, color: bool) -> str:
     """The answer as text: each passage with its answering sentence marked, then its source."""
     mark_on, mark_off = ("\033[1;4m", "\033[0m") if color else ("**", "**")
     lines = []
+    if answer.period is not None:
+        period = answer.period
+        span = period.start if period.start == period.end else f"{period.start} to {period.end}"
+        lines.append(f'"{period.phrase}": {span}\n')
     if not answer.answerable:
         lines.append("The articles do not seem to answer this. Closest passages:\n")
     for hit in answer.passages:
         marked = (
             hit.text[: hit.highlight.start]
             + mark_on
-            + hit.highlighted_sentence
+            + _with_dates_meant(hit)
             + mark_off
             + hit.text[hit.highlight.end :]
         )
         citation = hit.citation
         byline = f"by {citation.author}" if citation.author else ""
         source = ", ".join(part for part in (citation.source, byline, citation.published) if part)
+        outside = " [outside the period]" if hit.in_period is False else ""
         lines.append(
-            f"{hit.rank}. [{hit.score:.3f}] {citation.title}" + (f" ({source})" if source else "")
+            f"{hit.rank}. [{hit.score:.3f}] {citation.title}"
+            + (f" ({source})" if source else "")
+            + outside
         )
         lines.append(textwrap.indent(marked, "   "))
         where = f"{citation.doc_id} characters {citation.start}-{citation.end}"
@@ -334,6 +358,15 @@ def format_answer(answer: Answer, *, color: bool) -> str:
     if not answer.passages:
         lines.append("The index holds no passages yet.")
     return "\n".join(lines)
+
+
+def _with_dates_meant(hit: AnsweredPassage) -> str:
+    """The highlighted sentence, each relative date followed by the days it means."""
+    sentence, start = hit.highlighted_sentence, hit.highlight.start
+    for meant in sorted(hit.dates, key=lambda meant: meant.start, reverse=True):
+        days = meant.first if meant.first == meant.last else f"{meant.first} to {meant.last}"
+        sentence = f"{sentence[: meant.end - start]} [{days}]{sentence[meant.end - start :]}"
+    return sentence
 
 
 def _eval(args: argparse.Namespace, settings: Settings) -> int:

@@ -43,7 +43,7 @@ def evaluate(
             k = depth
             if question_set.kind == "beir":
                 k = min(depth * _PASSAGES_PER_DOCUMENT_RANK, service.settings.max_k)
-            answer = service.ask(question.question, k, mode=mode)
+            answer = service.ask(question.question, k, mode=mode, as_of=question.as_of or None)
             outcomes.append(judge(question, answer, question_set.kind == "beir", depth))
         results.append(ModeResult(mode, summarise(outcomes, depth), outcomes))
     return results

@@ -20,6 +20,7 @@ from typing import Literal
 
 from qa.documents import Document, is_valid_doc_id
 from qa.sentences import split_sentences
+from qa.timing import parse_as_of
 
 # The public half of the SQuAD v1.1 dev set, where the project's shared data lives.
 SQUAD_PUBLIC = Path("../shared/data/squad-v1.1-dev-public/dev-v1.1-even-articles.json")
@@ -42,6 +43,8 @@ class Question:
     category: str = ""
     # BEIR: graded relevance of whole documents, by doc_id.
     relevant_documents: dict[str, int] = field(default_factory=dict)
+    # The moment it is asked as of (ISO date or date-time); empty: now.
+    as_of: str = ""
 
 
 @dataclass
@@ -84,7 +87,10 @@ def load_jsonl(path: Path) -> QuestionSet:
                 evidence=tuple(str(e) for e in item.get("evidence", [])),
                 answerable=bool(item.get("answerable", True)),
                 category=str(item.get("category", "")),
+                as_of=str(item.get("as_of") or ""),
             )
+            if question.as_of:
+                parse_as_of(question.as_of)
         except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise SetError(f"{path}:{number}: not a question object: {error}") from error
         if question.answerable and not question.evidence:

@@ -23,9 +23,17 @@ class SearchFilters:
     sources: tuple[str, ...] = ()
     published_from: str = ""
     published_to: str = ""
+    # An ISO date: articles published after it are left out, undated ones kept.
+    published_by: str = ""
 
     def is_empty(self) -> bool:
-        return not (self.doc_ids or self.sources or self.published_from or self.published_to)
+        return not (
+            self.doc_ids
+            or self.sources
+            or self.published_from
+            or self.published_to
+            or self.published_by
+        )
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,13 @@ class PassageIndex(Protocol):
 
     def passages(self, keys: Sequence[int]) -> dict[int, PassageRow]:
         """The passages found, with their sentences' spans and vectors."""
+
+    def published_dates(self, keys: Sequence[int]) -> dict[int, str]:
+        """The publication date of each passage's document, as stored (empty: undated)."""
+
+    def any_published_after(self, day: str) -> bool:
+        """Whether a document is dated after an ISO day (a date-time on it is not); with
+        an empty day, whether any document is dated."""
 
     def cite(self, scored: Sequence[tuple[PassageRow, float]]) -> list[SearchResult]:
         """Results with their documents' citation fields (and the author in metadata), in

@@ -330,6 +330,12 @@ class LocalIndex:
         """Passages by key, with their sentence vectors, without their documents."""
         return self._store.passages(keys)
 
+    def published_dates(self, keys: Sequence[int]) -> dict[int, str]:
+        return self._store.published_dates(keys)
+
+    def any_published_after(self, day: str) -> bool:
+        return self._store.any_published_after(day)
+
     def cite(self, scored: Sequence[tuple[PassageRow, float]]) -> list[SearchResult]:
         """Results for (passage, score) pairs, in the given order, with their documents'
         citation fields; a passage whose document is gone meanwhile is left out."""

@@ -104,6 +104,8 @@ def filter_expression(filters: SearchFilters | None) -> str:
     if filters.published_to:
         # A date-time on the last day still counts: "~" sorts after every ISO character.
         clauses.append(f'published != "" and published <= {_quoted(filters.published_to + "~")}')
+    if filters.published_by:
+        clauses.append(f'published == "" or published <= {_quoted(filters.published_by + "~")}')
     return " and ".join(f"({clause})" for clause in clauses)
 
 
@@ -425,6 +427,14 @@ class MilvusIndex:
                 _decode_vectors(row["sentence_vectors"], self.dimension) if with_vectors else None
             ),
         )
+
+    def published_dates(self, keys: Sequence[int]) -> dict[int, str]:
+        rows = self._get(self._passages, list(keys), ["key", "published"])
+        return {int(row["key"]): str(row["published"]) for row in rows}
+
+    def any_published_after(self, day: str) -> bool:
+        condition = f"published > {_quoted(day + '~')}" if day else 'published != ""'
+        return bool(self._query(self._documents, condition, ["doc_id"], limit=1))
 
     def cite(self, scored: Sequence[tuple[PassageRow, float]]) -> list[SearchResult]:
         documents = self._document_rows(

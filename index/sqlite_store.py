@@ -183,6 +183,9 @@ def _filter_clause(filters: SearchFilters) -> tuple[str, list[str]]:
         # A date-time on the last day still counts: compare its date part.
         clauses.append("d.published != '' AND substr(d.published, 1, 10) <= ?")
         params.append(filters.published_to)
+    if filters.published_by:
+        clauses.append("(d.published = '' OR substr(d.published, 1, 10) <= ?)")
+        params.append(filters.published_by)
     return " AND ".join(clauses) or "1", params
 
 
@@ -533,6 +536,25 @@ class PassageStore:
             [int(key) for key in keys],
         )
         return {passage.key: passage for passage in _passages_from_rows(rows)}
+
+    def published_dates(self, keys: Sequence[int]) -> dict[int, str]:
+        """The publication date of each passage's document."""
+        rows = self._rows_where_in(
+            "SELECT p.key, d.published FROM passages p JOIN documents d "
+            "ON d.doc_id = p.doc_id WHERE p.key IN ({})",
+            list(keys),
+        )
+        return {int(key): str(published) for key, published in rows}
+
+    def any_published_after(self, day: str) -> bool:
+        """Whether a document is dated after the day (any dated one when it is empty); one
+        step of the index on published."""
+        # "~" sorts after every character of an ISO date-time, so the day's own are not after.
+        with self._lock:
+            found = self._conn.execute(
+                "SELECT 1 FROM documents WHERE published > ? LIMIT 1", [f"{day}~" if day else ""]
+            ).fetchone()
+        return found is not None
 
     def citations(self, doc_ids: Iterable[str]) -> dict[str, Document]:
         """Documents with their citation fields only: id, title, source, link, date and

@@ -6,6 +6,8 @@ These are the response bodies of the HTTP API as they are (``POST /ask``), and w
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 
@@ -26,6 +28,25 @@ class Citation(BaseModel):
     end: int
 
 
+class DateMeant(BaseModel):
+    """A relative date in the highlighted sentence ("Thursday", "last week"), resolved
+    against the article's date: the days it means."""
+
+    start: int = Field(description="Offset of the words in the passage's text.")
+    end: int
+    first: str = Field(description="ISO date of its first day.")
+    last: str = Field(description="ISO date of its last day (the first, for one day).")
+
+
+class PeriodOut(BaseModel):
+    """The period a question's words name, resolved against as_of: start and end
+    inclusive, and the words it was read from."""
+
+    start: str = Field(description="ISO date.")
+    end: str = Field(description="ISO date.")
+    phrase: str
+
+
 class AnsweredPassage(BaseModel):
     rank: int
     score: float
@@ -42,6 +63,17 @@ class AnsweredPassage(BaseModel):
         "(syndicated copies), folded into this one. Those the answer retrieved come first, "
         "best match first, then those in near-copies of this article that it did not.",
     )
+    in_period: bool | None = Field(
+        None,
+        description="Whether the article was published in the question's period; null "
+        "when the question names none or the article is undated. Passages outside it "
+        "follow those inside when the period holds too few.",
+    )
+    dates: list[DateMeant] = Field(
+        default_factory=list,
+        description="The relative dates of the highlighted sentence, resolved against the "
+        "article's date.",
+    )
 
     @property
     def highlighted_sentence(self) -> str:
@@ -51,6 +83,15 @@ class AnsweredPassage(BaseModel):
 class Answer(BaseModel):
     question: str
     answerable: bool = Field(description="False when nothing in the index is a confident match.")
+    as_of: str = Field(
+        "", description="The moment answered as of (ISO date-time): nothing published later."
+    )
+    period: PeriodOut | None = Field(
+        None, description="The period the question names, or null when it names none."
+    )
+    order: Literal["relevance", "date"] = Field(
+        "relevance", description="relevance: best first; date: the best, oldest first."
+    )
     passages: list[AnsweredPassage]
     took_ms: float = Field(description="Time spent answering inside the server.")
 

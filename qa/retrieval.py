@@ -14,7 +14,7 @@ today's figures for each mode.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +22,7 @@ import numpy as np
 from index import PassageIndex, PassageRow, SearchFilters, SearchResult
 from qa.highlight import STOPWORDS, SentenceScores, question_words, score_sentences
 from qa.settings import Mode
+from qa.timing import Recency
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ RERANK_DEPTH = 20
 # BM25: the fewest that keep the quality of reading all, since at a million passages
 # these reads are most of a question's time.
 SENTENCE_DEPTH = 40
+# How deep dense or lexical search goes, in multiples of k, to replace overlapping passages.
+MAX_OVERLAP_DEPTH = 8
 # Whether anything answers is judged on this many leading passages, whatever k is asked.
 CONFIDENCE_DEPTH = 5
 
@@ -115,33 +118,41 @@ class Retriever:
         k: int,
         filters: SearchFilters | None = None,
         mode: Mode | None = None,
+        *,
+        lexical_text: str | None = None,
+        recency: Recency | None = None,
     ) -> Retrieved:
-        """The best k passages for a question and its vector, their sentences scored."""
+        """The best k passages for a question and its vector, their sentences scored.
+        ``lexical_text``: the words BM25 reads, when not all of the question's (its period
+        left out); ``recency``: a bonus for recent articles in hybrid fusion."""
         mode = mode or self.settings.mode
         # The verdict on answerability looks at the same leading passages whatever k is.
         wanted = max(k, CONFIDENCE_DEPTH)
         if mode == "dense":
-            dense = self.index.search_dense(vector, spare_for_overlaps(wanted), filters)
-            results = self._distinct(dense, wanted)
+            results = self._distinct_deep(
+                lambda depth: self.index.search_dense(vector, depth, filters), wanted
+            )
             cosines = [result.score for result in results]
             return self._with_sentences(question, vector, results, cosines, k)
-        terms = lexical_terms(question)
+        terms = lexical_terms(question if lexical_text is None else lexical_text)
         if mode == "lexical":
-            scored = self.index.search_lexical(
-                terms,
-                spare_for_overlaps(wanted),
-                title_weight=self.settings.title_weight,
-                filters=filters,
-                term_cap=self.settings.lexical_term_cap,
+            results = self._distinct_deep(
+                lambda depth: self.index.search_lexical(
+                    terms,
+                    depth,
+                    title_weight=self.settings.title_weight,
+                    filters=filters,
+                    term_cap=self.settings.lexical_term_cap,
+                ),
+                wanted,
             )
-            results = self._distinct(scored, wanted)
             stored = self.index.passage_vectors([result.passage.key for result in results])
             cosines = [
                 float(stored[r.passage.key] @ vector) if r.passage.key in stored else 0.0
                 for r in results
             ]
             return self._with_sentences(question, vector, results, cosines, k)
-        return self._hybrid(question, vector, terms, k, filters)
+        return self._hybrid(question, vector, terms, k, filters, recency)
 
     def _with_sentences(
         self,
@@ -162,6 +173,7 @@ class Retriever:
         terms: list[str],
         k: int,
         filters: SearchFilters | None,
+        recency: Recency | None = None,
     ) -> Retrieved:
         wanted = max(k, CONFIDENCE_DEPTH)
         candidates_wanted = max(k, self.settings.candidates)
@@ -188,6 +200,10 @@ class Retriever:
             lexical = bm25.get(key, 0.0) / top_bm25 if top_bm25 > 0 else 0.0
             rest[key] = self.settings.passage_weight * passage_cosine[key]
             rest[key] += lexical_weight * lexical
+        if recency is not None:
+            published = self.index.published_dates(list(rest))
+            for key in rest:
+                rest[key] += recency.bonus(published.get(key, ""))
         # Sentence vectors are read from disk only for the leading candidates, ranked with
         # the passage's cosine standing in for its best sentence's.
         weight = self.settings.sentence_weight
@@ -224,6 +240,19 @@ class Retriever:
         cited = {result.passage.key for result in results}
         order = [i for i in order if reranked[i].key in cited]
         return Retrieved(results, [sentences[i] for i in order], confidence)
+
+    def _distinct_deep(
+        self, search: Callable[[int], list[tuple[int, float]]], k: int
+    ) -> list[SearchResult]:
+        """k results that share no text, searching deeper while overlapping ones (a long
+        paragraph's chain of passages) leave fewer and the index has more."""
+        depth = spare_for_overlaps(k)
+        while True:
+            scored = search(depth)
+            results = self._distinct(scored, k)
+            if len(results) >= k or len(scored) < depth or depth >= MAX_OVERLAP_DEPTH * k:
+                return results
+            depth *= 2
 
     def _distinct(self, scored: list[tuple[int, float]], k: int) -> list[SearchResult]:
         """The first k of (key, score) pairs, best first, that share no text, with their

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import math
 import time
@@ -12,16 +13,27 @@ from pathlib import Path
 
 from index import CorruptIndexError, Document, PassageIndex, PassageRow, SearchFilters, SearchResult
 from qa.abstention import is_answerable
-from qa.answers import Answer, AnsweredPassage, Citation, Highlight, passage_id
+from qa.answers import (
+    Answer,
+    AnsweredPassage,
+    Citation,
+    DateMeant,
+    Highlight,
+    PeriodOut,
+    passage_id,
+)
 from qa.copies import also_ran_in, copy_groups
+from qa.dated_retrieval import DatedRetrieval, RecencySettings, retrieve_dated
 from qa.encoder import Encoder, load_encoder
 from qa.ingest import IngestSummary, Passager, WriteStatus, ingest_documents
 from qa.loaders import LoadResult, load_paths
-from qa.questions import EncodedQuestion, Question, make_question
+from qa.questions import EncodedQuestion, Order, Question, make_question
 from qa.retrieval import RetrievalSettings, Retrieved, Retriever
 from qa.settings import Mode, Settings
 from qa.sources import SourceResult, load_sources
 from qa.storage import open_index
+from qa.time_phrases import Period, dates_meant
+from qa.timing import published_day
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +73,7 @@ class QAService:
                 lexical_term_cap=settings.lexical_term_cap or None,
             ),
         )
+        self.recency = RecencySettings(settings.recency_half_life_days, settings.recency_weight)
 
     @classmethod
     def open(cls, settings: Settings) -> QAService:
@@ -90,9 +103,25 @@ class QAService:
         mode: Mode | None = None,
         *,
         fold: bool = True,
+        as_of: str | dt.date | None = None,
+        read_period: bool = True,
+        recency: bool = True,
+        order: Order = "relevance",
     ) -> Answer:
-        """The best k passages for a question; QuestionError when it is not acceptable."""
-        checked = make_question(question, k, self.settings, filters, mode, fold=fold)
+        """The best k passages for a question, as of a moment (default now);
+        QuestionError when it is not acceptable."""
+        checked = make_question(
+            question,
+            k,
+            self.settings,
+            filters,
+            mode,
+            fold=fold,
+            as_of=as_of,
+            read_period=read_period,
+            recency=recency,
+            order=order,
+        )
         return self.answer(self.encode([checked])[0])
 
     def encode(self, questions: Sequence[Question], *, busy: bool = False) -> list[EncodedQuestion]:
@@ -109,18 +138,16 @@ class QAService:
         """The passages for an encoded question: search, fusion, highlight, abstention, and
         syndicated copies folded."""
         question = encoded.question
-        retrieved = self.retriever.retrieve(
-            question.text, encoded.vector, question.k, question.filters, question.mode
-        )
-        groups = self._groups(retrieved, question.fold)
-        if len(groups) < len(retrieved.results):
+        dated = self._retrieve(encoded, question.k)
+        groups = self._groups(dated.retrieved, question.fold)
+        if len(groups) < len(dated.retrieved.results):
             # Copies were folded: ask for twice as many, so that k stories are left. (Only
             # then: a deeper search re-ranks a little differently.)
-            wanted = min(2 * question.k, max(question.k, self.settings.max_k))
-            retrieved = self.retriever.retrieve(
-                question.text, encoded.vector, wanted, question.filters, question.mode
+            dated = self._retrieve(
+                encoded, min(2 * question.k, max(question.k, self.settings.max_k))
             )
-            groups = self._groups(retrieved, question.fold)
+            groups = self._groups(dated.retrieved, question.fold)
+        retrieved = dated.retrieved
         results = retrieved.results
         if not all(math.isfinite(result.score) for result in results):
             # Damaged vectors in memory: refuse rather than answer with meaningless scores.
@@ -152,12 +179,18 @@ class QAService:
                     citation=_citation(results[best]),
                     also_in=[_citation(results[copy]) for copy in copies]
                     + [_citation(copy) for copy in more],
+                    in_period=_in_period(question.period, results[best].document.published),
+                    dates=_dates_meant(
+                        results[best].passage.text,
+                        scores.best_span,
+                        results[best].document.published,
+                    ),
                 )
             )
         # Judged on the passages shown, as before folding asked for more.
         shown = [group[0] for group in shown_groups]
         answerable = is_answerable(
-            question.text,
+            dated.words,
             replace(
                 retrieved,
                 results=[results[i] for i in shown],
@@ -166,9 +199,29 @@ class QAService:
             self.index,
             self.settings.answerable_threshold,
         )
+        if question.order == "date":
+            passages = _oldest_first(passages)
+        period = question.period
         took_ms = round((time.perf_counter() - encoded.started) * 1000, 3)
         return Answer(
-            question=question.text, answerable=answerable, passages=passages, took_ms=took_ms
+            question=question.text,
+            answerable=answerable,
+            as_of=question.moment.isoformat(),
+            period=(
+                PeriodOut(
+                    start=period.start.isoformat(), end=period.end.isoformat(), phrase=period.phrase
+                )
+                if period
+                else None
+            ),
+            order=question.order,
+            passages=passages,
+            took_ms=took_ms,
+        )
+
+    def _retrieve(self, encoded: EncodedQuestion, k: int) -> DatedRetrieval:
+        return retrieve_dated(
+            self.retriever, self.index, encoded.question, encoded.vector, k, self.recency
         )
 
     @staticmethod
@@ -245,6 +298,37 @@ class QAService:
 
     def count_passages(self) -> int:
         return self.index.count_passages()
+
+
+def _in_period(period: Period | None, published: str) -> bool | None:
+    day = published_day(published)
+    return None if period is None or day is None else period.holds(day)
+
+
+def _dates_meant(text: str, sentence: tuple[int, int], published: str) -> list[DateMeant]:
+    """The relative dates of a dated article's highlighted sentence, as offsets into text."""
+    day = published_day(published)
+    if day is None:
+        return []
+    start, end = sentence
+    return [
+        DateMeant(
+            start=start + period.span[0],
+            end=start + period.span[1],
+            first=period.start.isoformat(),
+            last=period.end.isoformat(),
+        )
+        for period in dates_meant(text[start:end], day)
+    ]
+
+
+def _oldest_first(passages: list[AnsweredPassage]) -> list[AnsweredPassage]:
+    """A timeline: the passages by their article's date, undated ones last, ranked anew."""
+    ordered = sorted(
+        passages,
+        key=lambda passage: (not passage.citation.published, passage.citation.published[:10]),
+    )
+    return [passage.model_copy(update={"rank": rank}) for rank, passage in enumerate(ordered, 1)]
 
 
 def _citation(result: SearchResult) -> Citation:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 
@@ -10,9 +11,19 @@ from api.dependencies import AppMetrics, AppSettings, Service, Worker
 from api.schemas import ERRORS, SOME_TEXT, AskRequest, Examples, Filters
 from index import SearchFilters
 from qa.answers import Answer
-from qa.questions import QuestionError, make_question
+from qa.questions import Order, QuestionError, make_question
 
 router = APIRouter(tags=["questions"])
+
+
+@dataclass(frozen=True)
+class When:
+    """A request's time options, as POST and GET give them."""
+
+    as_of: str | None
+    read_period: bool
+    recency: bool
+    order: Order
 
 
 @router.post("/ask", response_model=Answer, responses=ERRORS)
@@ -20,8 +31,9 @@ async def ask_post(
     body: AskRequest, service: Service, worker: Worker, settings: AppSettings, metrics: AppMetrics
 ) -> Answer:
     """Answer a question with the passages that answer it, best first."""
+    when = When(body.as_of, body.read_period, body.recency, body.order)
     return await _answer(
-        service, worker, settings, metrics, body.question, body.k, body.filters, body.fold
+        service, worker, settings, metrics, body.question, body.k, body.filters, body.fold, when
     )
 
 
@@ -34,9 +46,19 @@ async def ask_get(
     q: Annotated[str, Query(min_length=1, pattern=SOME_TEXT, description="The question.")],
     k: Annotated[int | None, Query(description="How many passages.")] = None,
     fold: Annotated[bool, Query(description="Fold syndicated copies into one passage.")] = True,
+    as_of: Annotated[
+        str | None,
+        Query(max_length=64, description="Answer as of this ISO date or date-time (default now)."),
+    ] = None,
+    read_period: Annotated[bool, Query(description="Read the period the question names.")] = True,
+    recency: Annotated[bool, Query(description="Prefer recent articles.")] = True,
+    order: Annotated[
+        Literal["relevance", "date"], Query(description="relevance, or date: oldest first.")
+    ] = "relevance",
 ) -> Answer:
     """Answer a question given in the query string."""
-    return await _answer(service, worker, settings, metrics, q, k, None, fold)
+    when = When(as_of, read_period, recency, order)
+    return await _answer(service, worker, settings, metrics, q, k, None, fold, when)
 
 
 @router.get("/examples", response_model=Examples)
@@ -53,10 +75,21 @@ async def _answer(
     question: str,
     k: int | None,
     filters: Filters | None,
-    fold: bool = True,
+    fold: bool,
+    when: When,
 ) -> Answer:
     try:
-        checked = make_question(question, k, settings, search_filters(filters), fold=fold)
+        checked = make_question(
+            question,
+            k,
+            settings,
+            search_filters(filters),
+            fold=fold,
+            as_of=when.as_of,
+            read_period=when.read_period,
+            recency=when.recency,
+            order=when.order,
+        )
     except QuestionError as error:
         raise HTTPException(422, str(error)) from None
     answer = await worker.ask(service, checked)

@@ -46,6 +46,9 @@ eval: install
 	  $(BIN)/qa eval eval/sets/seeds.jsonl --index $(EVAL_DIR)/seeds-index \
 	    --json $(EVAL_DIR)/seeds.json --markdown $(REPORT); \
 	else echo "eval/sets/seeds.jsonl or the seed articles are missing: seeds set skipped"; fi
+	$(BIN)/qa ingest eval/sets/calder-strike/articles --index $(EVAL_DIR)/calder-index
+	$(BIN)/qa eval eval/sets/calder-strike.jsonl --index $(EVAL_DIR)/calder-index \
+	  --json $(EVAL_DIR)/calder-strike.json --markdown $(REPORT)
 	$(BIN)/qa eval $(SQUAD) --index $(EVAL_DIR)/squad-index --json $(EVAL_DIR)/squad.json \
 	  --markdown $(REPORT)
 	$(BIN)/python -m eval.benchmarks_doc

@@ -111,13 +111,13 @@ class Settings(BaseSettings):
         50, ge=1, le=1000, description="Candidates each method contributes to hybrid retrieval."
     )
     recency_half_life_days: float = Field(
-        14.0,
+        7.0,
         gt=0.0,
         description="Age in days at which an article's recency is halved, for questions "
         "that name no period.",
     )
     recency_weight: float = Field(
-        0.1, ge=0.0, le=1.0, description="Weight of recency in hybrid fusion (0: off)."
+        0.2, ge=0.0, le=1.0, description="Weight of recency in hybrid fusion (0: off)."
     )
     title_weight: float = Field(
         0.5, ge=0.0, description="Weight of an article's title beside its text in BM25."

@@ -87,6 +87,37 @@ def test_questions_are_checked_by_the_service_rules(
     assert response.status_code == 422 and response.json()["detail"] == message
 
 
+def test_ask_takes_its_time_options_by_post_and_get(questions_client: TestClient) -> None:
+    body = {
+        "question": "What did they decide about the barrier last week?",
+        "as_of": "2025-12-19",
+        "order": "date",
+        "recency": False,
+    }
+    posted = questions_client.post("/ask", json=body).json()
+    assert posted["as_of"].startswith("2025-12-19T23:59:59")
+    assert posted["period"] == {"start": "2025-12-08", "end": "2025-12-14", "phrase": "last week"}
+    assert posted["order"] == "date"
+    params = {"q": body["question"], "as_of": "2025-12-19", "order": "date", "recency": "false"}
+    got = questions_client.get("/ask", params=params).json()
+    assert got["period"] == posted["period"]
+    assert [p["citation"] for p in got["passages"]] == [p["citation"] for p in posted["passages"]]
+    unread = questions_client.get("/ask", params={**params, "read_period": "false"}).json()
+    assert unread["period"] is None
+
+
+@pytest.mark.parametrize("as_of", ["2025-13-01", "yesterday", "17/12/2025", ""])
+def test_a_bad_as_of_is_refused_by_post_and_get(questions_client: TestClient, as_of: str) -> None:
+    posted = questions_client.post("/ask", json={"question": "why?", "as_of": as_of})
+    got = questions_client.get("/ask", params={"q": "why?", "as_of": as_of})
+    if as_of == "":
+        # Empty means now, as when it is left out.
+        assert posted.status_code == got.status_code == 200
+        return
+    assert posted.status_code == got.status_code == 422
+    assert "ISO date" in str(posted.json()["detail"]) and "ISO date" in got.json()["detail"]
+
+
 def test_examples_come_from_the_settings(questions_client: TestClient) -> None:
     assert questions_client.get("/examples").json() == {
         "examples": Settings().examples,

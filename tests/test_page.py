@@ -796,3 +796,85 @@ def test_the_article_view_names_the_author_a_page_gave(page: Page, server: Runni
         expect(page.locator(".card .source-line .author").first).to_have_text("Ana Silva")
         page.locator(".card a.read-link").first.click()
         expect(page.locator("#article .byline")).to_contain_text("By Ana Silva · Harbour News")
+
+
+# -- time: the as-of day, the period chip, the order toggle, the days quotes mean --------
+
+STORY = ROOT / "eval" / "sets" / "calder-strike" / "articles"
+
+
+@pytest.fixture(scope="session")
+def story_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """The real server over a story told in dated articles."""
+    directory = tmp_path_factory.mktemp("story-server")
+    running = RunningServer(directory / "index", STORY, None, directory / "server.log").start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def story_page(browser: Browser, story_server: RunningServer) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    opened.goto(story_server.base_url + "/")
+    yield opened
+    context.close()
+    assert errors == [], f"script errors on the page: {errors}"
+
+
+def ask_as_of(page: Page, day: str, question: str) -> None:
+    page.fill("#as-of", day)
+    ask(page, question)
+
+
+def test_the_period_shows_as_a_chip_that_asks_again_without_it(story_page: Page) -> None:
+    ask_as_of(story_page, "2025-11-07", "What did the court decide on Wednesday?")
+    chip = story_page.locator(".period-chip")
+    expect(chip).to_contain_text("On Wednesday · ")
+    expect(chip).to_contain_text("2025")
+    cards = story_page.locator(".card")
+    expect(cards.first.locator(".date")).not_to_have_text("")
+    expect(cards.first.locator("mark.answer")).to_contain_text("agency workers")
+    # The articles of other days follow, each said to be outside the period.
+    expect(story_page.locator(".card .outside-period").first).to_be_visible()
+    story_page.get_by_role("button", name="Ask again without “on Wednesday”").click()
+    expect(story_page.locator(".period-chip")).to_have_count(0)
+    expect(story_page.locator(".outside-period")).to_have_count(0)
+    # The answer is replaced in place, not added.
+    expect(story_page.locator(".exchange")).to_have_count(1)
+
+
+def test_the_order_toggle_lists_the_cards_oldest_first(story_page: Page) -> None:
+    ask_as_of(story_page, "2025-12-20", "How many ships are waiting outside the Port of Calder?")
+    toggle = story_page.get_by_role("button", name="Oldest first")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    toggle.click()
+    expect(story_page.get_by_role("button", name="Oldest first")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    expect(story_page.get_by_role("button", name="Oldest first")).to_be_focused()
+    story_page.locator("details.more summary").click()
+    answer = httpx.post(
+        story_page.url.rstrip("/") + "/ask",
+        json={
+            "question": "How many ships are waiting outside the Port of Calder?",
+            "as_of": "2025-12-20",
+            "order": "date",
+        },
+        timeout=60,
+    ).json()
+    dates = [hit["citation"]["published"] for hit in answer["passages"]]
+    assert dates == sorted(dates)
+    shown = story_page.locator(".card .title").all_inner_texts()
+    assert shown == [hit["citation"]["title"] for hit in answer["passages"]]
+
+
+def test_a_quoted_weekday_shows_the_day_it_means(story_page: Page) -> None:
+    ask_as_of(story_page, "2025-12-20", "Why did Harald Lind resign as mediator?")
+    first = story_page.locator(".card").first
+    expect(first.locator("mark.answer .date-meant")).to_have_text(
+        re.compile(r"^ \(Oct 24, 2025\)$")
+    )
+    expect(first.locator("mark.answer")).to_contain_text("on Friday (Oct 24, 2025), citing")

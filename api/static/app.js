@@ -20,6 +20,7 @@
   const errorBox = document.getElementById("error");
   const counter = document.getElementById("counter");
   const announcer = document.getElementById("announcer");
+  const asOfInput = document.getElementById("as-of");
   const { el } = qa;
   // The server's limit, read from /examples; until then, its default.
   let maxChars = 1000;
@@ -86,32 +87,50 @@
       if (position > 0) line.append(el("span", { class: "separator", "aria-hidden": "true" }, "·"));
       line.append(part);
     });
+    if (passage.in_period === false) {
+      line.append(el("span", { class: "outside-period" }, "outside the period"));
+    }
     return line;
   }
 
-  // The marked sentence, said in words too: colour alone is lost on some readers.
-  function markedSentence(text, span, weak) {
+  // The marked sentence, said in words too: colour alone is lost on some readers. Each
+  // relative date in it ("on Thursday") is followed by the days it means, set apart from
+  // the quote.
+  function markedSentence(text, span, weak, dates) {
+    const parts = [];
+    let at = span.start;
+    const meant = (Array.isArray(dates) ? dates : [])
+      .filter((d) => Number.isInteger(d.start) && d.start >= at && d.end <= span.end)
+      .sort((a, b) => a.start - b.start);
+    for (const date of meant) {
+      if (date.start < at) continue;
+      parts.push(text.slice(at, date.end));
+      parts.push(el("span", { class: "date-meant", title: "The date it means" },
+        ` (${qa.formatDays(date.first, date.last)})`));
+      at = date.end;
+    }
+    parts.push(text.slice(at, span.end));
     return [
       el("span", { class: "visually-hidden" }, weak ? "Closest sentence: " : "Answer: "),
-      el("mark", { class: "answer" }, text.slice(span.start, span.end)),
+      el("mark", { class: "answer" }, parts),
     ];
   }
 
   // The marked sentence with a sentence either side; "…" where the passage goes on.
-  function excerpt(text, highlight, context, weak) {
+  function excerpt(text, highlight, context, weak, dates) {
     return [
       context.start > 0 ? "… " : "",
       el("span", { class: "context" }, text.slice(context.start, highlight.start)),
-      markedSentence(text, highlight, weak),
+      markedSentence(text, highlight, weak, dates),
       el("span", { class: "context" }, text.slice(highlight.end, context.end)),
       context.end < text.length ? " …" : "",
     ];
   }
 
-  function wholePassage(text, highlight, weak) {
+  function wholePassage(text, highlight, weak, dates) {
     return [
       text.slice(0, highlight.start),
-      markedSentence(text, highlight, weak),
+      markedSentence(text, highlight, weak, dates),
       text.slice(highlight.end),
     ];
   }
@@ -172,8 +191,9 @@
       citation.doc_id, citation.start, citation.end,
       citation.start + highlight.start, citation.start + highlight.end, cardId,
     );
+    const dates = passage.dates;
     const quote = el("blockquote", { class: "passage", id: `${cardId}-text` },
-      excerpt(text, highlight, around, weak));
+      excerpt(text, highlight, around, weak, dates));
     const whole = around.start > 0 || around.end < text.length;
     let expand = null;
     if (whole) {
@@ -183,7 +203,8 @@
       expand.addEventListener("click", () => {
         const open = expand.getAttribute("aria-expanded") !== "true";
         quote.replaceChildren(...(open
-          ? wholePassage(text, highlight, weak) : excerpt(text, highlight, around, weak)).flat());
+          ? wholePassage(text, highlight, weak, dates)
+          : excerpt(text, highlight, around, weak, dates)).flat());
         quote.classList.toggle("whole", open);
         expand.setAttribute("aria-expanded", String(open));
         expand.textContent = open ? "Show less" : "Show the whole passage";
@@ -205,6 +226,38 @@
     );
   }
 
+  // "last week" -> "Last week".
+  function capitalised(phrase) {
+    const text = String(phrase || "");
+    return text.charAt(0).toUpperCase() + text.slice(1);
+  }
+
+  // Above the cards: the period the question named, as a chip that asks again without it,
+  // and the order of the cards, best first or oldest first.
+  function answerTools(entry) {
+    const answer = entry.answer;
+    const tools = el("div", { class: "answer-tools" });
+    const period = answer.period;
+    if (period && period.start && period.end) {
+      const label = `${capitalised(period.phrase)} · ${qa.formatDays(period.start, period.end)}`;
+      const remove = el("button", { type: "button", class: "chip-remove",
+                                    "aria-label": `Ask again without “${period.phrase}”` }, "×");
+      remove.addEventListener("click", () => askAgain(entry, { read_period: false }));
+      tools.append(el("span", { class: "period-chip" },
+        el("span", { class: "visually-hidden" }, "Period: "), label, remove));
+    }
+    const passages = Array.isArray(answer.passages) ? answer.passages : [];
+    if (passages.length > 1) {
+      const byDate = answer.order === "date";
+      const toggle = el("button", { type: "button", class: "order-toggle",
+                                    "aria-pressed": String(byDate) }, "Oldest first");
+      toggle.addEventListener("click", () =>
+        askAgain(entry, { order: byDate ? "relevance" : "date" }));
+      tools.append(toggle);
+    }
+    return tools.childElementCount ? tools : null;
+  }
+
   function answerBubble(entry) {
     const answer = entry.answer;
     const passages = Array.isArray(answer.passages) ? answer.passages : [];
@@ -214,6 +267,7 @@
       const shown = passages.slice(0, SHOWN_PASSAGES);
       const more = passages.slice(SHOWN_PASSAGES);
       return el("div", { class: "bubble answer cards-only" },
+        answerTools(entry),
         el("ol", { class: "cards" }, shown.map(card)),
         more.length
           ? el("details", { class: "more" },
@@ -224,6 +278,7 @@
     const cards = el("ol", { class: "cards" },
       passages.map((passage) => passageCard(passage, entry.id, true)));
     return el("div", { class: "bubble answer no-answer" },
+      answerTools(entry),
       el("p", { class: "lead" }, "The articles do not seem to answer this question."),
       passages.length
         ? el("details", { class: "closest" },
@@ -316,6 +371,59 @@
 
   // -- asking -----------------------------------------------------------------
 
+  // The body of POST /ask: the question and the options it is asked with.
+  function askBody(question, options) {
+    const body = { question };
+    for (const name of ["as_of", "read_period", "order"]) {
+      if (options[name] !== undefined && options[name] !== "") body[name] = options[name];
+    }
+    return body;
+  }
+
+  async function postAsk(question, options, signal) {
+    const response = await fetch("/ask", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify(askBody(question, options)),
+      signal,
+    });
+    if (!response.ok) {
+      const detail = await qa.errorMessage(response);
+      throw new Error(response.status === 503
+        ? `The service is starting up, try again in a moment (${detail}).`
+        : `The question could not be answered: ${detail}.`);
+    }
+    return response.json();
+  }
+
+  // The same question asked again with changed options (no period, another order): its
+  // answer replaces the old one in place, and focus goes to the new answer's tools.
+  async function askAgain(entry, changes) {
+    if (pending) return;
+    hideError();
+    setPending(true);
+    const options = { ...(entry.options || {}), ...changes };
+    try {
+      const answer = await postAsk(entry.question, options);
+      entry.answer = answer;
+      entry.options = options;
+      saveTranscript();
+      const old = document.getElementById(`q${entry.id}`);
+      const item = entryItem(entry);
+      if (old) old.replaceWith(item);
+      announce(summaryOf(answer));
+      const focusable = item.querySelector(".order-toggle, .chip-remove") ||
+        item.querySelector("h2");
+      focusable.focus();
+    } catch (error) {
+      showError(error instanceof TypeError
+        ? "The service cannot be reached. Check that it is running, then try again."
+        : error.message);
+    } finally {
+      setPending(false);
+    }
+  }
+
   async function ask(question) {
     if (pending) return;
     hideError();
@@ -333,22 +441,11 @@
         el("span", { class: "spinner", "aria-hidden": "true" }),
         "Still searching; the service is slow to answer.", cancel);
     }, SLOW_MS);
+    const options = asOfInput.value ? { as_of: asOfInput.value } : {};
     try {
-      const response = await fetch("/ask", {
-        method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify({ question }),
-        signal: controller.signal,
-      });
-      if (!response.ok) {
-        const detail = await qa.errorMessage(response);
-        throw new Error(response.status === 503
-          ? `The service is starting up, try again in a moment (${detail}).`
-          : `The question could not be answered: ${detail}.`);
-      }
-      const answer = await response.json();
+      const answer = await postAsk(question, options, controller.signal);
       placeholder.remove();
-      const entry = { id: nextId++, question, answer };
+      const entry = { id: nextId++, question, answer, options };
       transcript.push(entry);
       saveTranscript();
       const item = entryItem(entry);

@@ -41,6 +41,26 @@ const qa = {
     });
   },
 
+  // "2025-12-18" -> "Dec 18" (with the year when it is not this one's), for short spans.
+  formatDay(value, withYear) {
+    const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(value));
+    if (!match) return String(value);
+    const date = new Date(Date.UTC(+match[1], +match[2] - 1, +match[3]));
+    return date.toLocaleDateString(undefined, {
+      month: "short", day: "numeric", timeZone: "UTC",
+      ...(withYear ? { year: "numeric" } : {}),
+    });
+  },
+
+  // "Dec 18", or "Dec 8 – 14"-like spans as "Dec 8 – Dec 14", the year shown when the span
+  // is not in the current one.
+  formatDays(first, last) {
+    const thisYear = String(new Date().getUTCFullYear());
+    const withYear = !String(first).startsWith(thisYear) || !String(last).startsWith(thisYear);
+    if (first === last) return qa.formatDay(first, withYear);
+    return `${qa.formatDay(first, withYear)} – ${qa.formatDay(last, withYear)}`;
+  },
+
   // The article view of this service, with a span (document offsets) to mark and the card
   // to come back to.
   readerHref(docId, start, end, sentenceStart, sentenceEnd, fromCard) {

@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck eval eval-milvus bench bench-page bench-backends bench-million clean
+.PHONY: install run test lint typecheck eval eval-milvus bench bench-page bench-time bench-backends bench-million clean
 
 # Evaluation data: SQuAD v1.1 dev (public half) from the shared data sets.
 SQUAD ?= ../shared/data/squad-v1.1-dev-public/dev-v1.1-even-articles.json
@@ -84,6 +84,12 @@ bench: install
 	$(BIN)/qa ingest $(BENCH_ARTICLES) --index $(BENCH_INDEX)
 	$(BIN)/qa bench --index $(BENCH_INDEX) $(BENCH_QUESTIONS) --scale 100000 --json eval/bench.json
 	$(MAKE) bench-page
+	$(MAKE) bench-time
+	$(BIN)/python -m eval.benchmarks_doc
+
+# What reading and ranking by time adds to a question, over the dated strike story.
+bench-time: install
+	$(BIN)/python -m eval.time_bench --json eval/bench-time.json
 	$(BIN)/python -m eval.benchmarks_doc
 
 # The chat page in headless Chromium over the same index: Enter to painted, and its weight.

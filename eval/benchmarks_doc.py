@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from eval import page_bench
+from eval import page_bench, time_bench
 from eval.bench import markdown
 
 QUALITY = """\
@@ -33,9 +33,25 @@ recall of `answerable: false`, overall and for each kind of unanswerable questio
   words, with evidence copied from the articles. Some need both articles. The off-topic and
   near-topic questions are ones the articles do not answer. With 8 passages in all, R@5 and
   R@10 say little.
+- **calder-strike**: `eval/sets/calder-strike.jsonl`, 35 questions over 43 dated articles of
+  one story (`eval/sets/calder-strike/`), each asked as of its own `as_of`; the right
+  answer changes with the date, and some questions name a period.
 - **dev-v1.1-even-articles**: SQuAD v1.1 dev, the public half (24 Wikipedia articles, 5,397
   questions). Each question's evidence is the sentence of its paragraph that holds the
   answer.
+
+"""
+
+TIME = """\
+## What time costs
+
+`make bench-time` (part of `make bench`) ingests the dated strike story
+(`eval/sets/calder-strike`) and asks its questions in process, k=5. Each encoded
+question is retrieved without time (the plain retriever) and with it (as of, the period
+it names, recency), in turns, 30 times; the cost added is the median of the paired
+differences. Questions asked as of now only get the recency bonus; as of a past day they
+also leave out later articles (a filtered search, here cheaper than the whole archive's);
+a question naming a period that holds fewer than k articles is retrieved twice.
 
 """
 
@@ -177,12 +193,14 @@ def render(
     milvus_report: str | None = None,
     backends: dict[str, Any] | None = None,
     copies: dict[str, Any] | None = None,
+    time: dict[str, Any] | None = None,
 ) -> str:
     parts = [
         "# Benchmarks\n\n",
         "Made by `make eval`, `make bench` and `make bench-million` from their latest runs "
         "(`eval/report.md`, `eval/bench.json`, `eval/bench-page.json`, `eval/bench-1m.json`, "
-        "`eval/report-milvus.md`, `eval/bench-backends.json`, `eval/copies.json`); do not "
+        "`eval/report-milvus.md`, `eval/bench-backends.json`, `eval/copies.json`, "
+        "`eval/bench-time.json`); do not "
         "edit by hand.\n\n",
         QUALITY,
         _without_title(report),
@@ -192,6 +210,8 @@ def render(
         parts += [SPEED, markdown(bench), "\n"]
     if page is not None:
         parts += [PAGE, page_bench.markdown(page), "\n"]
+    if time is not None:
+        parts += [TIME, time_bench.markdown(time), "\n"]
     if milvus_report is not None or backends is not None:
         parts.append(BACKENDS)
         if milvus_report is not None:
@@ -229,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--milvus-report", type=Path, default=Path("eval/report-milvus.md"))
     parser.add_argument("--backends", type=Path, default=Path("eval/bench-backends.json"))
     parser.add_argument("--copies", type=Path, default=Path("eval/copies.json"))
+    parser.add_argument("--time", type=Path, default=Path("eval/bench-time.json"))
     parser.add_argument("--out", type=Path, default=Path("docs/benchmarks.md"))
     args = parser.parse_args(argv)
     if not args.report.is_file():
@@ -242,6 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         args.milvus_report.read_text(encoding="utf-8") if args.milvus_report.is_file() else None,
         _json(args.backends),
         _json(args.copies),
+        _json(args.time),
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")

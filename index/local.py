@@ -129,6 +129,8 @@ class LocalIndex:
         self._vectors = self._load_or_rebuild_vectors(manifest)
         self._back_with_huge_pages(self._vectors)
         self._checked_at = time.monotonic()
+        # any_published_after's answers by day, with when each was read.
+        self._dated_after: dict[str, tuple[bool, float]] = {}
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -257,6 +259,7 @@ class LocalIndex:
             self._vectors.remove(np.asarray(removed, dtype=np.int64))
             self._vectors.add(np.asarray(keys, dtype=np.int64), vectors)
             self._dirty = True
+            self._dated_after.clear()
             self._catch_up(generation)
 
     def delete_document(self, doc_id: str) -> bool:
@@ -267,6 +270,7 @@ class LocalIndex:
             removed, generation = deleted
             self._vectors.remove(np.asarray(removed, dtype=np.int64))
             self._dirty = True
+            self._dated_after.clear()
             self._catch_up(generation)
             return True
 
@@ -334,7 +338,17 @@ class LocalIndex:
         return self._store.published_dates(keys)
 
     def any_published_after(self, day: str) -> bool:
-        return self._store.any_published_after(day)
+        """Asked twice a question: remembered until this index writes, or for as long as
+        another process's writes take to be noticed."""
+        now = time.monotonic()
+        remembered = self._dated_after.get(day)
+        if remembered is not None and now - remembered[1] < REFRESH_INTERVAL_SECONDS:
+            return remembered[0]
+        found = self._store.any_published_after(day)
+        if len(self._dated_after) >= 64:
+            self._dated_after.clear()
+        self._dated_after[day] = (found, now)
+        return found
 
     def cite(self, scored: Sequence[tuple[PassageRow, float]]) -> list[SearchResult]:
         """Results for (passage, score) pairs, in the given order, with their documents'

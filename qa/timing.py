@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from index import SearchFilters
 from qa.time_phrases import Period
@@ -40,6 +41,7 @@ def parse_as_of(value: str | dt.date | dt.datetime | None) -> dt.datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
+@lru_cache(maxsize=65536)
 def published_day(published: str) -> dt.date | None:
     """The day of a stored publication date; None when undated (or unreadable)."""
     try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, field_validator
 
 from qa.documents import MAX_DOC_ID_CHARS, MAX_FIELD_CHARS, MAX_TITLE_CHARS
 from qa.timing import parse_as_of
@@ -28,6 +28,24 @@ def _a_string(value: Any) -> Any:
 
 
 IsoDate = Annotated[dt.date, BeforeValidator(_a_string)]
+# A moment to answer as of, kept as given (qa.timing.parse_as_of reads it: a date means
+# its whole day, which pydantic's datetime would make its midnight).
+AS_OF_DESCRIPTION = (
+    "Answer as of this moment, an ISO date (its whole day) or date-time; default now (UTC)."
+)
+AsOf = Annotated[
+    str,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "date"},
+                {"type": "string", "format": "date-time"},
+            ],
+            "description": AS_OF_DESCRIPTION,
+            "examples": ["2025-12-17", "2025-12-17T18:00:00Z"],
+        }
+    ),
+]
 IsoDateOrTime = Annotated[dt.datetime | dt.date, BeforeValidator(_a_string)]
 
 
@@ -58,10 +76,9 @@ class AskRequest(BaseModel):
         description="Fold syndicated copies (near-identical passages of other articles) "
         "into one passage, listed in its also_in.",
     )
-    as_of: str | None = Field(
+    as_of: AsOf | None = Field(
         None,
         max_length=64,
-        examples=["2025-12-17", "2025-12-17T18:00:00Z"],
         description="Answer as of this moment (ISO date or date-time; default now, UTC): "
         "articles published after it are not answered, and the question's period is read "
         "against it.",

@@ -33,7 +33,7 @@ from qa.settings import Mode, Settings
 from qa.sources import SourceResult, load_sources
 from qa.storage import open_index
 from qa.time_phrases import Period, dates_meant
-from qa.timing import published_day
+from qa.timing import published_after, published_day
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +165,11 @@ class QAService:
             if question.fold
             else [[] for _ in shown_groups]
         )
+        # A near-copy published after the moment asked about is not cited either.
+        elsewhere = [
+            [copy for copy in more if not published_after(copy.document.published, question.moment)]
+            for more in elsewhere
+        ]
         passages = []
         for rank, (group, more) in enumerate(zip(shown_groups, elsewhere, strict=True), start=1):
             best, *copies = group

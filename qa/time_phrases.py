@@ -403,7 +403,10 @@ def _find_periods(text: str, lowered: str, words: set[str], today: dt.date) -> l
         if triggers.isdisjoint(words):
             continue
         for match in pattern.finditer(read):
-            resolved = resolve(match, today)
+            try:
+                resolved = resolve(match, today)
+            except (OverflowError, ValueError):
+                continue  # a day before year 1 or after 9999
             if resolved is not None:
                 found.append((match.start(), match.end(), resolved))
     kept: list[tuple[int, int, tuple[dt.date, dt.date]]] = []
@@ -456,6 +459,8 @@ def dates_meant(sentence: str, published: dt.date) -> list[Period]:
         period
         for period in _find_periods(sentence, lowered, words, published)
         if _RELATIVE.search(lowered, period.span[0], period.span[1])
+        # "Monday, October 6" says its date already.
+        and _MONTH_WORDS.isdisjoint(_words_of(period.phrase.lower()))
     ]
 
 

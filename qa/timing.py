@@ -22,8 +22,8 @@ class AsOfError(ValueError):
 
 def parse_as_of(value: str | dt.date | dt.datetime | None) -> dt.datetime:
     """An aware date-time: a date means the end of that day in UTC, a naive date-time is
-    UTC, and None is now."""
-    if value is None or value == "":
+    UTC, and None is now; AsOfError for anything else (an empty text included)."""
+    if value is None:
         return dt.datetime.now(dt.UTC)
     if isinstance(value, str):
         text = value.strip()

@@ -185,3 +185,32 @@ def test_an_undated_index_answers_as_before(tmp_path: Path, encoder) -> None:
     )
     # No dated article to rank: "1995" stays a word.
     assert dated.period is None and dated.words == question.text
+
+
+def test_a_copy_published_after_as_of_is_not_cited_either(tmp_path: Path, encoder) -> None:
+    settings = Settings(index_dir=tmp_path / "index", api_token=None)
+    service = QAService(
+        settings, encoder, LocalIndex(settings.index_dir, encoder.name, encoder.dimension)
+    )
+    story = (
+        "The harbour board voted on Tuesday to close the old ferry pier for repairs. "
+        "The work will take four months and cost 2 million euros, the board said. "
+        "Ferries will use the north quay meanwhile, and timetables will not change."
+    )
+    service.add_documents(
+        [
+            Document("first", "Pier to close", story, source="Courier", published="2025-12-02"),
+            Document("later", "Pier to close", story + " Updated.", source="Post",
+                     published="2025-12-10"),
+        ]
+    )  # fmt: skip
+    early = service.ask("Why will the old ferry pier close?", 3, as_of="2025-12-05")
+    cited = {hit.citation.doc_id for hit in early.passages}
+    cited |= {copy.doc_id for hit in early.passages for copy in hit.also_in}
+    assert cited == {"first"}
+    later = service.ask("Why will the old ferry pier close?", 3, as_of="2025-12-11")
+    cited = {hit.citation.doc_id for hit in later.passages}
+    assert cited | {copy.doc_id for hit in later.passages for copy in hit.also_in} == {
+        "first",
+        "later",
+    }

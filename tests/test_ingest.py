@@ -126,7 +126,15 @@ def test_cli_ingest_skips_bad_files_and_reports_them(tmp_path: Path) -> None:
     assert asked.returncode == 0, asked.stderr
     answer = json.loads(asked.stdout)
     assert answer["passages"][0]["citation"]["title"] == "Good headline"
-    assert set(answer) == {"question", "answerable", "passages", "took_ms"}
+    assert set(answer) == {
+        "question",
+        "answerable",
+        "as_of",
+        "period",
+        "order",
+        "passages",
+        "took_ms",
+    }
 
 
 def test_cli_refuses_an_index_of_another_model_clearly(tmp_path: Path) -> None:

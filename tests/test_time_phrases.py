@@ -211,3 +211,11 @@ def test_relative_dates_in_a_quote_resolve_against_the_article() -> None:
 
 def test_explicit_dates_in_a_quote_need_no_resolving() -> None:
     assert dates_meant("The law took effect on 1 March 2024 and in May.", D(2025, 1, 1)) == []
+    assert dates_meant("They strike from Monday, October 6.", D(2025, 10, 1)) == []
+
+
+@pytest.mark.parametrize("as_of", [D(1, 1, 1), D(9999, 12, 31)])
+def test_periods_beyond_the_calendar_are_no_period(as_of: dt.date) -> None:
+    for question in ("what happened yesterday?", "what is due next week?", "news last year"):
+        period = question_period(question, as_of)
+        assert period is None or dt.date.min <= period.start <= period.end <= dt.date.max

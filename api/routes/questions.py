@@ -8,7 +8,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Query
 
 from api.dependencies import AppMetrics, AppSettings, Service, Worker
-from api.schemas import ERRORS, SOME_TEXT, AskRequest, Examples, Filters
+from api.schemas import (
+    AS_OF_DESCRIPTION,
+    ERRORS,
+    SOME_TEXT,
+    AskRequest,
+    AsOf,
+    Examples,
+    Filters,
+)
 from index import SearchFilters
 from qa.answers import Answer
 from qa.questions import Order, QuestionError, make_question
@@ -46,10 +54,7 @@ async def ask_get(
     q: Annotated[str, Query(min_length=1, pattern=SOME_TEXT, description="The question.")],
     k: Annotated[int | None, Query(description="How many passages.")] = None,
     fold: Annotated[bool, Query(description="Fold syndicated copies into one passage.")] = True,
-    as_of: Annotated[
-        str | None,
-        Query(max_length=64, description="Answer as of this ISO date or date-time (default now)."),
-    ] = None,
+    as_of: Annotated[AsOf | None, Query(max_length=64, description=AS_OF_DESCRIPTION)] = None,
     read_period: Annotated[bool, Query(description="Read the period the question names.")] = True,
     recency: Annotated[bool, Query(description="Prefer recent articles.")] = True,
     order: Annotated[

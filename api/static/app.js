@@ -105,8 +105,9 @@
     for (const date of meant) {
       if (date.start < at) continue;
       parts.push(text.slice(at, date.end));
-      parts.push(el("span", { class: "date-meant", title: "The date it means" },
-        ` (${qa.formatDays(date.first, date.last)})`));
+      // Drawn by CSS from data-meant: not part of the quote's text, nor of what is copied.
+      parts.push(el("span", { class: "date-meant", title: "The date it means",
+                              "data-meant": qa.formatDays(date.first, date.last) }));
       at = date.end;
     }
     parts.push(text.slice(at, span.end));

@@ -379,11 +379,12 @@ _TRIGGERS: list[frozenset[str]] = [
 # Punctuation, as white space: a text's words are then split from it at C speed.
 _NOT_IN_WORDS = str.maketrans({char: " " for char in string.punctuation + "‘’“”–—…"})
 _ISO_DATE = re.compile(r"\d{4}-\d\d-\d\d")
+_A_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 
 
 def _words_of(lowered: str) -> set[str]:
     words = set(lowered.translate(_NOT_IN_WORDS).split())
-    if any(len(word) == 4 and word[:2] in ("19", "20") and word.isdigit() for word in words):
+    if _A_YEAR.search(lowered):
         words.add("#year")
         if _ISO_DATE.search(lowered):
             words.add("#iso")
@@ -438,10 +439,12 @@ def question_period(question: str, as_of: dt.date) -> Period | None:
 
 # Relative words a quote's reader cannot place without the article's date (read in lower
 # case), and the words one of them holds.
-_RELATIVE_WORDS = frozenset(WEEKDAYS) | {
-    "today", "tonight", "yesterday", "tomorrow", "night", "morning", "afternoon", "evening",
-    "ago", "week", "weekend", "month",
-}  # fmt: skip
+_RELATIVE_WORDS_LIST = [
+    *WEEKDAYS, "today", "tonight", "yesterday", "tomorrow", "night", "morning", "afternoon",
+    "evening", "ago", "week", "weekend", "month",
+]  # fmt: skip
+_RELATIVE_WORDS = frozenset(_RELATIVE_WORDS_LIST)
+_A_MONTH = re.compile(rf"\b{_MONTH_ANY}")
 _RELATIVE = re.compile(
     rf"\b(?:{_WEEKDAY}|today|tonight|yesterday|tomorrow|last\s+night|this\s+(?:morning|"
     r"afternoon|evening)|ago|(?:this|last|next|previous|coming)\s+(?:week|weekend|month))\b",
@@ -460,7 +463,7 @@ def dates_meant(sentence: str, published: dt.date) -> list[Period]:
         for period in _find_periods(sentence, lowered, words, published)
         if _RELATIVE.search(lowered, period.span[0], period.span[1])
         # "Monday, October 6" says its date already.
-        and _MONTH_WORDS.isdisjoint(_words_of(period.phrase.lower()))
+        and not _A_MONTH.search(lowered, period.span[0], period.span[1])
     ]
 
 

@@ -375,3 +375,14 @@ def test_by_default_the_api_fetches_nothing(site: Site, server: RunningServer) -
     )
     assert refused.status_code == 403
     assert site.requests == []
+
+
+@pytest.mark.parametrize("url", ["https://q[N5BK/", "http://[::1/news"])
+def test_a_fetch_url_that_does_not_parse_is_refused(server: RunningServer, url: str) -> None:
+    refused = httpx.post(
+        f"{server.base_url}/documents",
+        json={"fetch": url},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        timeout=60,
+    )
+    assert refused.status_code == 422 and "not a URL" in refused.json()["detail"]

@@ -127,7 +127,10 @@ async def add_document(
 def _fetch_for_client(url: str, settings: Settings) -> tuple[bytes, str]:
     """The page at url, if its host is one QA_FETCH_HOSTS names: the server fetches nothing
     else for a client (it would otherwise reach whatever the client points it at)."""
-    host = (urlsplit(url).hostname or "").lower()
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError as error:  # "Invalid IPv6 URL", a port that is not a number
+        raise HTTPException(422, f"fetch: not a URL this server can read: {error}") from None
     if host not in {name.lower() for name in settings.fetch_hosts}:
         raise HTTPException(
             403,

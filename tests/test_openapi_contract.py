@@ -31,14 +31,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
 
 
 def is_a_page(body: object) -> bool:
-    """A document given as HTML: whether a page holds an article is found by reading it,
-    which no schema can say, so a schema-valid page may still be refused (422)."""
+    """A document given as HTML or as a URL to fetch: whether a page holds an article, and
+    whether a URL can be read at all, is found by reading it, which no schema can say, so
+    a schema-valid page or URL may still be refused (422)."""
     given = (
         {name for name, value in body.items() if value is not None}
         if isinstance(body, dict)
         else set()
     )
-    return "html" in given and not {"text", "body"} & given
+    return bool({"html", "fetch"} & given) and not {"text", "body"} & given
 
 
 def test_every_operation_answers_as_its_schema_says(server: RunningServer) -> None:

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -32,8 +33,12 @@ class ServedIndex:
         *,
         seeds: Path | None = None,
         environment: dict[str, str] | None = None,
+        qa: Sequence[str] = (),
     ) -> None:
+        """``qa``: the command that runs qa, another install's for instance (default: this
+        interpreter's)."""
         self.index_dir = index_dir
+        self.qa = list(qa)
         self.log_path = log
         # Without seeds, a directory that does not exist: an empty index stays empty.
         self.seeds = seeds if seeds is not None else index_dir / "no-seeds"
@@ -44,7 +49,8 @@ class ServedIndex:
         self.started = 0.0
 
     def start(self) -> ServedIndex:
-        command = cli_command("serve", "--index", str(self.index_dir), "--seed", str(self.seeds))
+        arguments = ["serve", "--index", str(self.index_dir), "--seed", str(self.seeds)]
+        command = [*self.qa, *arguments] if self.qa else cli_command(*arguments)
         command += ["--host", "127.0.0.1", "--port", str(self.port)]
         self.started = time.perf_counter()
         with open(self.log_path, "ab") as log:

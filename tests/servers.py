@@ -12,6 +12,9 @@ from eval.served import ServedIndex, cli_command
 
 __all__ = ["RunningServer", "cli_command", "environment_without_settings", "run_cli"]
 
+# Another install's qa to serve with (.ci/plain-install: the wheel with no extras).
+INSTALLED_QA = [os.environ["QA_TEST_QA"]] if os.environ.get("QA_TEST_QA") else []
+
 
 def environment_without_settings() -> dict[str, str]:
     """This process's environment without QA_ settings, for a child that must see only
@@ -52,7 +55,7 @@ class RunningServer(ServedIndex):
         env = {**environment_without_settings(), **(environment or {})}
         if token is not None:
             env["QA_API_TOKEN"] = token
-        super().__init__(index_dir, log, seeds=seeds, environment=env)
+        super().__init__(index_dir, log, seeds=seeds, environment=env, qa=INSTALLED_QA)
         self.token = token
 
     def start(self) -> RunningServer:

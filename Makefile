@@ -6,8 +6,8 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install run test lint typecheck eval eval-milvus bench bench-page bench-time bench-backends bench-million clean
 
-# Evaluation data: SQuAD v1.1 dev (public half) from the shared data sets.
-SQUAD ?= ../shared/data/squad-v1.1-dev-public/dev-v1.1-even-articles.json
+# Evaluation data: SQuAD v1.1 dev, its public half, shipped in eval/sets/squad-public.
+SQUAD ?= eval/sets/squad-public/dev-v1.1-even-articles.json.gz
 EVAL_DIR ?= data/eval
 REPORT ?= eval/report.md
 

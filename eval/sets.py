@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import json
 import re
@@ -22,8 +23,10 @@ from qa.documents import Document, is_valid_doc_id
 from qa.sentences import split_sentences
 from qa.timing import parse_as_of
 
-# The public half of the SQuAD v1.1 dev set, where the project's shared data lives.
-SQUAD_PUBLIC = Path("../shared/data/squad-v1.1-dev-public/dev-v1.1-even-articles.json")
+# The public half of the SQuAD v1.1 dev set, shipped with the project (see its README).
+SQUAD_PUBLIC = (
+    Path(__file__).resolve().parent / "sets" / "squad-public" / "dev-v1.1-even-articles.json.gz"
+)
 
 SetKind = Literal["jsonl", "squad", "beir"]
 
@@ -66,8 +69,9 @@ def load_set(path: Path) -> QuestionSet:
     if path.suffix == ".jsonl":
         return load_jsonl(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
+        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+        data = json.loads(raw.decode("utf-8"))
+    except (OSError, ValueError, EOFError) as error:
         raise SetError(f"{path}: not readable JSON: {error}") from error
     if isinstance(data, dict) and isinstance(data.get("data"), list):
         return load_squad(path, data)
@@ -119,7 +123,9 @@ def load_squad(path: Path, data: dict) -> QuestionSet:
                 questions.append(
                     Question(id=str(qa["id"]), question=qa["question"], evidence=(evidence,))
                 )
-    return QuestionSet(path.stem, "squad", questions, documents)
+    return QuestionSet(
+        path.name.removesuffix(".gz").removesuffix(".json"), "squad", questions, documents
+    )
 
 
 def answer_sentence(context: str, start: int, length: int) -> str:

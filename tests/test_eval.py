@@ -216,3 +216,21 @@ def test_qa_eval_ingests_a_squad_file_into_a_temporary_index_and_reports(tmp_pat
     assert [q["first_relevant_rank"] for q in hybrid["questions"]] == [1, 1, 1]
     assert "| mode |" in markdown.read_text()
     assert not (tmp_path / "data").exists(), "the temporary index is not left behind"
+
+
+def test_the_public_half_of_squad_ships_with_the_project() -> None:
+    from eval.sets import SQUAD_PUBLIC
+
+    squad = load_set(SQUAD_PUBLIC)
+    assert squad.name == "dev-v1.1-even-articles" and squad.kind == "squad"
+    assert (len(squad.documents), len(squad.questions)) == (24, 5397)
+    assert "CC BY-SA 4.0" in (SQUAD_PUBLIC.parent / "README.md").read_text(encoding="utf-8")
+
+
+def test_a_compressed_set_that_is_cut_short_is_a_clear_error(tmp_path: Path) -> None:
+    from eval.sets import SQUAD_PUBLIC
+
+    cut = tmp_path / "cut.json.gz"
+    cut.write_bytes(SQUAD_PUBLIC.read_bytes()[:1000])
+    with pytest.raises(SetError, match="not readable JSON"):
+        load_set(cut)

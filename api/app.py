@@ -21,6 +21,8 @@ from api.metrics import Metrics, RequestMetrics
 from api.model_worker import ModelWorker
 from api.pages import NoSniff, install_pages
 from api.routes import documents, operations, questions
+from index import StorageError
+from qa.model_source import EncoderError
 from qa.service import QAService
 from qa.settings import Settings, get_settings
 
@@ -53,6 +55,9 @@ def create_app(
                 loaded.count_documents(),
                 loaded.count_passages(),
             )
+        except (StorageError, EncoderError) as error:  # named, with what to do: no traceback
+            slot.problem = f"the index failed to load: {error}"
+            log.error("the index failed to load: %s", error)
         except Exception as error:
             slot.problem = f"the index failed to load: {error}"
             log.exception("the index failed to load")

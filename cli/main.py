@@ -70,6 +70,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="show the libraries' logs as well"
     )
+    parser.add_argument(
+        "--version",
+        action=_PrintVersion,
+        help="print the version, the model, the backends and the index format",
+    )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     ingest = commands.add_parser(
@@ -186,6 +191,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     migrate.set_defaults(command=_migrate)
 
+    check = commands.add_parser(
+        "check", help="read a local index back whole and say which documents to re-ingest"
+    )
+    check.add_argument("--index", type=Path, help="index directory (QA_INDEX_DIR)")
+    check.set_defaults(command=_check)
+
     serve = commands.add_parser("serve", help="serve the HTTP API and the chat page")
     serve.add_argument("--index", type=Path, help="index directory (QA_INDEX_DIR)")
     serve.add_argument("--host", default=None, help="address to bind (QA_HOST)")
@@ -198,6 +209,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(command=_serve)
     return parser
+
+
+class _PrintVersion(argparse.Action):
+    """``qa --version``: read from the settings, so it says what this install would run."""
+
+    def __init__(self, option_strings: list[str], dest: str, help: str) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        from qa.version import version_info
+
+        print(version_info(get_settings()).describe())
+        parser.exit()
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -488,6 +512,37 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _check(args: argparse.Namespace, settings: Settings) -> int:
+    """0 when the index reads back whole, 1 when something is damaged (and what to
+    re-ingest), 2 when there is no index to read (main prints the reason)."""
+    from index.store_check import check_local_index
+
+    if settings.backend != "local":
+        print("error: `qa check` reads a local index (QA_BACKEND=local)", file=sys.stderr)
+        return 2
+    report = check_local_index(settings.index_dir, show_progress=True)
+    print(f"checked {report.store}: {report.documents} documents, {report.passages} passages")
+    for problem in report.problems:
+        print(f"damaged: {problem}")
+    if report.vectors_stale:
+        print(f"vector file: to be rebuilt from the store at the next start "
+              f"({report.vectors_stale})")  # fmt: skip
+    if report.damaged:
+        print(f"{len(report.damaged)} documents do not read back; ingest them again:")
+    for document in report.damaged:
+        known = ", ".join(part for part in (document.title, document.url) if part)
+        print(f"  {document.doc_id}" + (f" ({known})" if known else "") + f": {document.problem}")
+    if report.sound:
+        print("sound: every row reads back")
+        return 0
+    if not report.damaged:
+        print(
+            "no document row is damaged, but the store is: restore it from a backup, "
+            "or ingest the articles again into a new index"
+        )
+    return 1
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
@@ -502,9 +557,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if args.seed is not None:
         updates["seeds_dir"] = args.seed
     settings = settings.model_copy(update=updates)
-    # Fail before serving when the store was lost or the index is another model's.
+    # Fail before serving when the store is lost, emptied or damaged, or another model's;
+    # checked here, the store need not be checked again as the server loads it.
     check_before_opening(settings)
-    app = create_app(settings, seed_if_empty=True)
+    app = create_app(settings.model_copy(update={"check_store": False}), seed_if_empty=True)
     # httptools and uvloop (C parsers and event loop) cost a fraction of the pure-Python
     # defaults per request; the access log is off unless asked for (QA_ACCESS_LOG).
     uvicorn.run(

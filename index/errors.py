@@ -37,8 +37,9 @@ class DiskFullError(StorageError):
 
 
 def storage_error(error: Exception, directory: Path) -> StorageError:
-    """The error of a failed read or write of the index at ``directory``, named by its
-    cause: a read-only index or a full disk, else damage."""
+    """The error of a failed read or write of the index at ``directory`` (or of one of its
+    files, when that is what is named), by its cause: a read-only index or a full disk,
+    else damage."""
     text = str(error).lower()
     errno = getattr(error, "errno", None)
     if errno == 28 or "disk is full" in text or "no space left" in text:
@@ -55,6 +56,6 @@ def storage_error(error: Exception, directory: Path) -> StorageError:
             "answer questions (SQLite's WAL files live beside it)"
         )
     return CorruptIndexError(
-        f"the index at {directory} cannot be read ({error}); its passage store is the source "
-        "of truth, so restore it from a backup or re-ingest the articles into a new index"
+        f"the index at {directory} cannot be read ({error}): restore its passage store from "
+        "a backup, or move the directory away and ingest the articles into a new index"
     )

@@ -14,6 +14,7 @@ are behind the store's generation rebuilds them, checking at most once a second.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -23,7 +24,7 @@ from typing import TypeVar
 import numpy as np
 
 from index.base import SearchFilters, SearchResult
-from index.errors import CorruptIndexError
+from index.errors import CorruptIndexError, storage_error
 from index.faiss_vectors import HNSW_EF_CONSTRUCTION, VectorIndex
 from index.huge_pages import collapse_into_huge_pages
 from index.manifest import FORMAT_VERSION, Manifest, read_manifest, write_manifest
@@ -90,6 +91,35 @@ def _lost_store_message(directory: Path, manifest: Manifest) -> str:
     )
 
 
+def refuse_a_broken_store(directory: Path, *, quick_check: bool = True) -> None:
+    """CorruptIndexError, with one line naming the file, what is wrong and what to do, for
+    a store that is lost, emptied beside its manifest, or damaged (SQLite's quick_check):
+    the checks that need no model, so that a server refuses before it listens."""
+    manifest = read_manifest(directory)
+    refuse_a_lost_store(directory, manifest)
+    if not index_exists(directory):
+        return  # never made: a new index will be
+    store = PassageStore(directory / STORE_NAME)
+    try:
+        _refuse_damage(store, directory, manifest, quick_check=quick_check)
+    finally:
+        store.close()
+
+
+def _refuse_damage(
+    store: PassageStore, directory: Path, manifest: Manifest | None, *, quick_check: bool
+) -> None:
+    if quick_check:
+        store.quick_check()
+    try:
+        emptied = manifest is not None and manifest.documents and not store.count_documents()
+    except sqlite3.DatabaseError as error:
+        raise storage_error(error, directory / STORE_NAME) from error
+    if emptied:
+        assert manifest is not None
+        raise CorruptIndexError(_lost_store_message(directory, manifest))
+
+
 class LocalIndex:
     """FAISS + SQLite in one directory; safe to share between the threads of a process."""
 
@@ -115,10 +145,7 @@ class LocalIndex:
         refuse_a_lost_store(directory, manifest)
         self._store = PassageStore(directory / STORE_NAME)
         try:
-            if check_store:
-                self._store.quick_check()
-            if manifest is not None and manifest.documents and not self._store.count_documents():
-                raise CorruptIndexError(_lost_store_message(directory, manifest))
+            _refuse_damage(self._store, directory, manifest, quick_check=check_store)
             self._store.bind_model(model, dimension)
         except BaseException:
             self._store.close()  # refused: the connection is not left open

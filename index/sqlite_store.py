@@ -191,6 +191,28 @@ def _filter_clause(filters: SearchFilters) -> tuple[str, list[str]]:
     return " AND ".join(clauses) or "1", params
 
 
+def _passage_problem(
+    document_text: str, start: int, end: int, text: str, vector: bytes, dimension: int
+) -> str | None:
+    if document_text[start:end] != text:
+        return f"its text is not characters {start}-{end} of the document"
+    if len(vector) != 4 * dimension:
+        return f"its vector has {len(vector)} bytes, not {4 * dimension}"
+    if not np.isfinite(np.frombuffer(vector, dtype=np.float32)).all():
+        return "its vector holds values that are not numbers"
+    return None
+
+
+def _sentences_problem(spans: str, blob: bytes | None, dimension: int) -> str | None:
+    try:
+        sentences = len(json.loads(spans))
+    except ValueError:
+        return "its sentence spans are not JSON"
+    if blob is not None and sentences and len(blob) != 2 * dimension * sentences:
+        return f"its sentence vectors have {len(blob)} bytes for {sentences} sentences"
+    return None
+
+
 class PassageStore:
     """One SQLite connection shared by the threads of a process, behind a lock."""
 
@@ -216,7 +238,7 @@ class PassageStore:
             self._fill_term_passages()
             self._fill_document_extras()
         except sqlite3.DatabaseError as error:
-            raise storage_error(error, path.parent) from error
+            raise storage_error(error, path) from error
 
     def close(self) -> None:
         with self._lock:
@@ -233,10 +255,64 @@ class PassageStore:
         problems = [str(row[0]) for row in rows if row[0] != "ok"]
         if problems:
             raise CorruptIndexError(
-                f"the passage store {self.path} is damaged ({'; '.join(problems)}); it is the "
-                "index's source of truth: restore it from a backup or re-ingest the articles "
-                "into a new index"
+                f"the passage store {self.path} is damaged ({'; '.join(problems)}): restore "
+                "it from a backup, or run `qa check` to see which documents to ingest again"
             )
+
+    def integrity_problems(self, most: int = 20) -> list[str]:
+        """What SQLite's full integrity_check, the foreign keys and the lexical index's
+        own check find wrong, at most ``most`` lines; [] for a sound store. Slower than
+        quick_check: it reads every index of every table."""
+        checks = [
+            f"PRAGMA integrity_check({int(most)})",
+            "PRAGMA foreign_key_check",
+            "INSERT INTO passages_fts(passages_fts, rank) VALUES ('integrity-check', 1)",
+        ]
+        problems = []
+        with self._lock:
+            for check in checks:
+                try:
+                    rows = self._conn.execute(check).fetchall()
+                except sqlite3.DatabaseError as error:
+                    rows = [(f"{check.split('(')[0].strip()}: {error}",)]
+                problems += [" ".join(map(str, row)) for row in rows if row[0] != "ok"]
+        return problems[:most]
+
+    def document_ids(self) -> list[str]:
+        with self._lock:
+            return [str(row[0]) for row in self._conn.execute("SELECT doc_id FROM documents")]
+
+    def read_back(self, doc_id: str, dimension: int) -> str | None:
+        """Why the document does not read back whole (None when it does): its row, each of
+        its passages' text (its span of the document), vector and sentence vectors, and its
+        rows in the lexical index."""
+        try:
+            with self._lock:
+                document = self.get_document(doc_id)
+                rows = self._conn.execute(
+                    "SELECT key, ordinal, start_offset, end_offset, text, vector, "
+                    "sentence_spans, sentence_vectors FROM passages WHERE doc_id = ? "
+                    "ORDER BY ordinal",
+                    (doc_id,),
+                ).fetchall()
+                indexed = self._rows_where_in(
+                    "SELECT rowid FROM passages_fts WHERE rowid IN ({})", [row[0] for row in rows]
+                )
+        except (sqlite3.DatabaseError, ValueError) as error:
+            return f"its rows cannot be read ({error})"
+        if document is None:
+            return "its row is gone"
+        if not rows:
+            return "it has no passages"
+        for key, ordinal, start, end, text, vector, spans, sentence_vectors in rows:
+            problem = _passage_problem(document.text, start, end, text, vector, dimension)
+            if problem is None:
+                problem = _sentences_problem(spans, sentence_vectors, dimension)
+            if problem is not None:
+                return f"passage {ordinal} (key {key}): {problem}"
+        if len(indexed) != len(rows):
+            return f"{len(rows) - len(indexed)} of its passages are missing from the lexical index"
+        return None
 
     # -- metadata ----------------------------------------------------------------
 

@@ -8,7 +8,7 @@ Nothing else in ``qa`` knows which one it is given.
 from __future__ import annotations
 
 from index import LocalIndex, ModelMismatchError, PassageIndex
-from index.local import index_exists, refuse_a_lost_store
+from index.local import index_exists, refuse_a_broken_store
 from index.local import stored_model as stored_local_model
 from index.milvus import MilvusIndex
 from index.milvus_collections import MilvusTarget
@@ -56,10 +56,11 @@ def has_index(settings: Settings) -> bool:
 
 
 def check_before_opening(settings: Settings) -> None:
-    """The checks that need no model, so that a server refuses to start at once: a store
-    lost beside its manifest (CorruptIndexError), an index of another model."""
+    """The checks that need no model, so that a server refuses to start at once, with one
+    line: a store lost, emptied beside its manifest or damaged (CorruptIndexError; the
+    quick_check only with QA_CHECK_STORE), an index of another model."""
     if settings.backend == "local":
-        refuse_a_lost_store(settings.index_dir)
+        refuse_a_broken_store(settings.index_dir, quick_check=settings.check_store)
     refuse_another_model(settings)
 
 

@@ -210,6 +210,14 @@ class Health(BaseModel):
     status: Literal["ok"]
 
 
+class Version(BaseModel):
+    version: str = Field(description="passage-qa's version")
+    model: str = Field(description="the encoder model an index records (QA_MODEL)")
+    encoder_backend: str = Field(description="what runs the encoder (QA_ENCODER_BACKEND)")
+    backend: str = Field(description="the index's storage: local or milvus (QA_BACKEND)")
+    index_format: str = Field(description="the index format this version reads and writes")
+
+
 class Readiness(BaseModel):
     status: Literal["ready"]
     documents: int

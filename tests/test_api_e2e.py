@@ -593,19 +593,6 @@ def test_a_rare_word_finds_its_document_among_near_copies(tmp_path: Path) -> Non
         running.stop()
 
 
-def test_a_server_refuses_to_start_on_a_store_lost_beside_its_manifest(tmp_path: Path) -> None:
-    index = tmp_path / "index"
-    RunningServer(index, FIXTURE_ARTICLES, None, tmp_path / "log").start().stop()
-    manifest = (index / "manifest.json").read_bytes()
-    for path in index.glob("passages.sqlite3*"):
-        path.unlink()
-    result = run_cli("serve", "--index", str(index), "--port", "0", timeout=120)
-    assert result.returncode == 2
-    assert "manifest says it holds 2 documents" in result.stderr
-    assert (index / "manifest.json").read_bytes() == manifest
-    assert not (index / "passages.sqlite3").exists()
-
-
 def test_a_server_rebuilds_a_damaged_vector_file_and_answers_right(tmp_path: Path) -> None:
     index = tmp_path / "index"
     RunningServer(index, FIXTURE_ARTICLES, None, tmp_path / "log").start().stop()
@@ -665,3 +652,19 @@ def test_a_news_page_posted_as_html_is_stored_as_its_article(server: RunningServ
         assert refused.json()["detail"].startswith("html: no article found")
     finally:
         httpx.delete(f"{server.base_url}/documents/{doc_id}", headers=auth, timeout=60)
+
+
+def test_the_server_and_the_command_say_the_same_version(server: RunningServer) -> None:
+    served = httpx.get(f"{server.base_url}/version", timeout=30)
+    assert served.status_code == 200
+    version = served.json()
+    assert version["backend"] == "local" and version["encoder_backend"] == "onnx-int8"
+    assert version["model"] == Settings().index_model
+    assert version["version"] != "unknown"  # read from the installed distribution
+    printed = run_cli("--version")
+    assert printed.returncode == 0
+    assert printed.stdout.strip() == (
+        f"passage-qa {version['version']}: model {version['model']} "
+        f"({version['encoder_backend']}), backend {version['backend']}, "
+        f"index format {version['index_format']}"
+    )

@@ -1,12 +1,15 @@
-"""Operations: liveness, readiness and Prometheus metrics."""
+"""Operations: liveness, readiness, the version and Prometheus metrics."""
 
 from __future__ import annotations
+
+from dataclasses import asdict
 
 from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 
-from api.dependencies import AppMetrics, Service, Slot, Worker
-from api.schemas import ERRORS, Health, Readiness
+from api.dependencies import AppMetrics, AppSettings, Service, Slot, Worker
+from api.schemas import ERRORS, Health, Readiness, Version
+from qa.version import version_info
 
 router = APIRouter(tags=["operations"])
 
@@ -15,6 +18,12 @@ router = APIRouter(tags=["operations"])
 async def healthz() -> Health:
     """The process is alive."""
     return Health(status="ok")
+
+
+@router.get("/version", response_model=Version)
+async def version(settings: AppSettings) -> Version:
+    """The version, the model, the backends and the index format (answered while loading)."""
+    return Version(**asdict(version_info(settings)))
 
 
 @router.get("/readyz", response_model=Readiness, responses=ERRORS)

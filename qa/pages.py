@@ -9,11 +9,15 @@ htmldate). A page with no article in it is refused with PageError.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from qa.documents import Document, DocumentError, document_from_fields, normalise_published
+from qa.library_logs import held_library_logs, summary
+
+log = logging.getLogger(__name__)
 
 # Less main text than this is not an article (a cookie wall, an index page, a paywall stub).
 MIN_ARTICLE_CHARS = 200
@@ -24,25 +28,45 @@ class PageError(ValueError):
 
 
 def doc_id_for_url(url: str) -> str:
-    """A page's id from its canonical link: fetched again, it replaces itself."""
-    return f"url-{hashlib.sha256(url.encode()).hexdigest()[:16]}"
+    """A page's id from its canonical link: read again, by whatever way, it replaces itself."""
+    return f"url-{hashlib.sha256(canonical_link(url).encode()).hexdigest()[:16]}"
+
+
+def canonical_link(url: str) -> str:
+    """The link as one page's identity: scheme and host in lower case, no fragment, no
+    default port, so that the same page linked two ways is one document."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return url.strip()
+    host = (parts.hostname or "").lower()
+    if port is not None and (parts.scheme.lower(), port) not in (("http", 80), ("https", 443)):
+        host = f"{host}:{port}"
+    return urlunsplit((parts.scheme.lower(), host, parts.path or "/", parts.query, ""))
 
 
 def document_from_html(html: str | bytes, url: str = "", **fallbacks: Any) -> Document:
     """The article of a page (bytes are decoded by the page's own charset). ``url`` is
     where it was found; ``fallbacks`` (title, source, published, doc_id) fill what the page
-    itself does not say, as a feed entry knows."""
+    itself does not say, as a feed entry knows. Its id is its canonical link (the page's
+    own, else ``url``) when it has one, whether it came as a file, a URL or a feed entry;
+    ``fallbacks["doc_id"]`` (a feed entry's guid) only when it has none."""
     import trafilatura
 
-    extracted = trafilatura.bare_extraction(
-        _without_prompts(html),
-        url=url or None,
-        with_metadata=True,
-        include_comments=False,
-        include_images=False,
-        include_tables=True,
-        favor_precision=True,
-    )
+    with held_library_logs() as library_logs:
+        extracted = trafilatura.bare_extraction(
+            _without_prompts(html),
+            url=url or None,
+            with_metadata=True,
+            include_comments=False,
+            include_images=False,
+            include_tables=True,
+            favor_precision=True,
+        )
+    said = summary(library_logs)
+    if said:
+        log.warning("reading the page %s: %s", url or "given as HTML", said)
     if extracted is None:
         page: dict[str, Any] = {}
     else:
@@ -54,12 +78,13 @@ def document_from_html(html: str | bytes, url: str = "", **fallbacks: Any) -> Do
             f"fewer than {MIN_ARTICLE_CHARS})"
         )
     canonical = str(page.get("url") or url or "")
+    linked = canonical.startswith(("http://", "https://"))
     fields: dict[str, Any] = {
-        "doc_id": fallbacks.get("doc_id") or (doc_id_for_url(canonical) if canonical else ""),
+        "doc_id": doc_id_for_url(canonical) if linked else fallbacks.get("doc_id", ""),
         "title": page.get("title") or fallbacks.get("title") or "",
         "text": text,
         "source": _outlet(page, url) or fallbacks.get("source") or _host_guess(page, url),
-        "url": canonical if canonical.startswith(("http://", "https://")) else "",
+        "url": canonical if linked else "",
         "published": _valid_date(page.get("date")) or fallbacks.get("published") or "",
     }
     if page.get("author"):

@@ -1,8 +1,9 @@
 """What ``qa ingest`` and ``qa watch`` read: files, directories, and http(s) URLs of article
 pages or feeds. Each is turned into documents, or into a line saying why not.
 
-A feed's entries are known by their guid: an entry already in the index is not fetched or
-read again, so a feed ingested twice adds only what is new.
+A feed's entries are known by their guid or their link: an entry already in the index (from
+this feed, or its page ingested as a file or a URL) is not fetched or read again, so a feed
+ingested twice adds only what is new.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from qa.documents import Document
 from qa.feeds import FEED_SUFFIXES, FeedEntry, FeedError, looks_like_feed, read_feed
 from qa.fetch import FetchError, FetchLimits, fetch, is_url
 from qa.loaders import find_files, load_file
-from qa.pages import PageError, document_from_html
+from qa.pages import PageError, doc_id_for_url, document_from_html
 
 
 @dataclass
@@ -76,7 +77,7 @@ def _add_feed(
         result.errors.append(f"{where}: {error}")
         return
     for entry in entries:
-        if is_known(entry.doc_id):
+        if is_known(entry.doc_id) or (is_url(entry.link) and is_known(doc_id_for_url(entry.link))):
             result.known_entries += 1
             continue
         try:

@@ -20,6 +20,7 @@ from qa.copies import COPY_SIMILARITY
 from qa.documents import Document
 from qa.encoder import Encoder
 from qa.fetch import FetchError, FetchLimits, fetch
+from qa.pages import doc_id_for_url
 from qa.service import QAService
 from qa.settings import Settings
 from qa.sources import load_sources
@@ -264,7 +265,8 @@ def test_an_atom_feed_of_summaries_fetches_each_article(site: Site) -> None:
     loaded = load_sources([site.url("/feed.atom")], LIMITS)
     assert loaded.errors == []
     assert [d.text for d in loaded.documents] == ["\n".join(a.paragraphs) for a in articles]
-    assert all(d.doc_id.startswith("entry-") for d in loaded.documents)
+    # Each is known by its link, as the same page ingested from a file or a URL would be.
+    assert [d.doc_id for d in loaded.documents] == [doc_id_for_url(d.url) for d in loaded.documents]
 
 
 def test_qa_ingest_and_qa_watch_read_a_feed_url(site: Site, tmp_path: Path) -> None:
@@ -315,11 +317,11 @@ def test_qa_watch_can_write_through_a_running_servers_api(
         assert "watch: 2 new or changed, 0 feed entries already ingested" in watched.stderr
         assert "watch: 0 new or changed, 2 feed entries already ingested" in watched.stderr
         listed = httpx.get(f"{server.base_url}/documents?limit=100", timeout=30).json()
-        titles = {d["title"] for d in listed["documents"] if d["doc_id"].startswith("entry-")}
+        titles = {d["title"] for d in listed["documents"] if d["doc_id"].startswith("url-")}
         assert titles == {article.title for article in articles}
     finally:
         for document in httpx.get(f"{server.base_url}/documents?limit=100").json()["documents"]:
-            if document["doc_id"].startswith("entry-"):
+            if document["doc_id"].startswith("url-"):
                 httpx.delete(f"{server.base_url}/documents/{document['doc_id']}", headers=auth)
 
 

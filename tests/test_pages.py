@@ -3,6 +3,8 @@ page's metadata. The pages are built around the seed articles (tests/news_pages.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,6 +29,9 @@ def seed_articles() -> list[Article]:
         )
         for document in load_paths([SEEDS]).documents
     ]
+
+
+PAGE_OF_SEEDS = news_page(seed_articles()[0])
 
 
 def assert_no_boilerplate(document: Document) -> None:
@@ -118,3 +123,40 @@ def test_an_article_body_named_for_subscribers_is_kept() -> None:
         '<div class="article-body">', '<div class="article-body paywall subscriber-only">'
     )
     assert document_from_html(page).text == "\n".join(article.paragraphs)
+
+
+class RootRecords(logging.Handler):
+    """What reaches the root logger's handlers, as an operator's log (pytest's caplog also
+    listens on loggers that do not propagate, so it cannot tell)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture
+def root_records() -> Iterator[RootRecords]:
+    handler = RootRecords()
+    logging.getLogger().addHandler(handler)
+    yield handler
+    logging.getLogger().removeHandler(handler)
+
+
+@pytest.mark.parametrize("junk", ["", "<", "<html><body></body></html>", b"\x00\xff\xfe<<<>>>"])
+def test_junk_html_is_one_warning_of_the_services_own(
+    junk: str | bytes, root_records: RootRecords
+) -> None:
+    with pytest.raises(PageError):
+        document_from_html(junk, url="https://example.org/junk")
+    said = [(record.name, record.levelname) for record in root_records.records]
+    assert said in ([], [("qa.pages", "WARNING")])
+    assert all("https://example.org/junk" in record.getMessage() for record in root_records.records)
+
+
+def test_the_libraries_log_as_before_outside_a_page(root_records: RootRecords) -> None:
+    document_from_html(PAGE_OF_SEEDS)  # the page libraries' loggers are held from now on
+    logging.getLogger("trafilatura.core").error("not while reading a page")
+    assert [record.getMessage() for record in root_records.records] == ["not while reading a page"]

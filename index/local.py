@@ -91,6 +91,21 @@ def _lost_store_message(directory: Path, manifest: Manifest) -> str:
     )
 
 
+def why_vectors_stale(
+    directory: Path, manifest: Manifest | None, generation: int, passages: int
+) -> str | None:
+    """Why the vector file cannot be loaded as it is, by its manifest (None: it can)."""
+    if manifest is None:
+        return "its manifest is missing or unreadable"
+    if manifest.format_version != FORMAT_VERSION:
+        return f"its format version is {manifest.format_version}, not {FORMAT_VERSION}"
+    if manifest.generation != generation or manifest.passages != passages:
+        return "it is older than the passage store"
+    if not (directory / VECTOR_NAME).is_file():
+        return "it is missing"
+    return None
+
+
 def refuse_a_broken_store(directory: Path, *, quick_check: bool = True) -> None:
     """CorruptIndexError, with one line naming the file, what is wrong and what to do, for
     a store that is lost, emptied beside its manifest, or damaged (SQLite's quick_check):
@@ -163,10 +178,10 @@ class LocalIndex:
 
     def _load_or_rebuild_vectors(self, manifest: Manifest | None) -> VectorIndex:
         passages = self._store.count_passages()
-        reason = self._why_stale(manifest, self._generation, passages)
+        reason = why_vectors_stale(self.directory, manifest, self._generation, passages)
         if reason is None:
             try:
-                assert manifest is not None  # _why_stale found it
+                assert manifest is not None  # why_vectors_stale found it
                 vectors = VectorIndex.load(
                     self.directory / VECTOR_NAME, self.dimension, manifest.vector_checksum
                 )
@@ -235,17 +250,6 @@ class LocalIndex:
         self._vectors = self._vectors_from_store()
         self._back_with_huge_pages(self._vectors)
         self._dirty = True
-
-    def _why_stale(self, manifest: Manifest | None, generation: int, passages: int) -> str | None:
-        if manifest is None:
-            return "its manifest is missing or unreadable"
-        if manifest.format_version != FORMAT_VERSION:
-            return f"its format version is {manifest.format_version}, not {FORMAT_VERSION}"
-        if manifest.generation != generation or manifest.passages != passages:
-            return "it is older than the passage store"
-        if not (self.directory / VECTOR_NAME).is_file():
-            return "it is missing"
-        return None
 
     def _write_vectors(self, vectors: VectorIndex, generation: int) -> None:
         checksum = vectors.save(self.directory / VECTOR_NAME)

@@ -12,7 +12,13 @@ from tqdm import tqdm
 
 from index.errors import CorruptIndexError, StorageError
 from index.faiss_vectors import VectorIndex
-from index.local import STORE_NAME, VECTOR_NAME, index_exists, refuse_a_lost_store
+from index.local import (
+    STORE_NAME,
+    VECTOR_NAME,
+    index_exists,
+    refuse_a_lost_store,
+    why_vectors_stale,
+)
 from index.manifest import Manifest, read_manifest
 from index.sqlite_store import PassageStore
 
@@ -87,10 +93,9 @@ def _damaged(store: PassageStore, doc_id: str, problem: str) -> DamagedDocument:
 def _why_vectors_stale(
     directory: Path, manifest: Manifest | None, store: PassageStore, dimension: int
 ) -> str:
-    if manifest is None:
-        return "its manifest is missing or unreadable"
-    if manifest.generation != store.generation() or manifest.passages != store.count_passages():
-        return "it is older than the passage store"
+    reason = why_vectors_stale(directory, manifest, store.generation(), store.count_passages())
+    if reason is not None or manifest is None:
+        return reason or ""
     try:
         vectors = VectorIndex.load(directory / VECTOR_NAME, dimension, manifest.vector_checksum)
     except CorruptIndexError as error:

@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck eval eval-milvus bench bench-page bench-time bench-backends bench-million clean
+.PHONY: install run test lint typecheck screenshots eval eval-milvus bench bench-page bench-time bench-backends bench-million clean
 
 # Evaluation data: SQuAD v1.1 dev, its public half, shipped in eval/sets/squad-public.
 SQUAD ?= eval/sets/squad-public/dev-v1.1-even-articles.json.gz
@@ -35,6 +35,10 @@ typecheck: install
 # The browser tests need Debian's chromium (.ci/run installs it when missing).
 test: lint typecheck
 	$(BIN)/pytest
+
+# The README's pictures of the page over the seed articles, to docs/screenshots.
+screenshots: install
+	QA_TEST_SCREENSHOTS=$(CURDIR)/docs/screenshots $(BIN)/pytest tests/test_page.py -k screenshots
 
 # Retrieval quality, dense vs lexical vs hybrid, written to $(REPORT) and docs/benchmarks.md.
 # Corpora are ingested once into $(EVAL_DIR) and reused (unchanged documents are skipped).

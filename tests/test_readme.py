@@ -10,20 +10,34 @@ from tests.conftest import ROOT
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
+def readme_default(value: object) -> str:
+    """How the settings table writes a default: unset, or the value as the environment
+    variable would spell it, in backticks."""
+    if value is None:
+        return "unset"
+    if isinstance(value, list):
+        return f"`{json.dumps(value)}`"
+    if value == "":
+        return '`""`'
+    return f"`{value}`"
+
+
 def test_every_setting_is_in_the_readme_with_its_default() -> None:
     for name, field in Settings.model_fields.items():
+        variable = f"QA_{name.upper()}"
         row = next(
-            (line for line in README.splitlines() if line.startswith(f"| `QA_{name.upper()}` |")),
-            None,
+            (line for line in README.splitlines() if line.startswith(f"| `{variable}` |")), None
         )
-        assert row is not None, f"QA_{name.upper()} is missing from the settings table"
-        if field.default is None:
-            default = "unset"
-        elif isinstance(field.default, list):
-            default = json.dumps(field.default)
-        else:
-            default = str(field.default)
-        assert f"`{default}`" in row or default in row, f"QA_{name.upper()}: default {default}"
+        assert row is not None, f"{variable} is missing from the settings table"
+        cell = row.split(" | ")[1]
+        expected = readme_default(field.default)
+        # The default exactly, followed at most by a note in brackets.
+        assert cell == expected or cell.startswith(f"{expected} ("), f"{variable}: {cell!r}"
+
+
+def test_the_defaults_check_tells_a_default_apart_from_its_digits() -> None:
+    assert readme_default(5) == "`5`" and readme_default("") == '`""`'
+    assert readme_default(None) == "unset" and readme_default(["a"]) == '`["a"]`'
 
 
 def test_the_readme_opens_with_the_two_commands() -> None:

@@ -37,6 +37,7 @@ def ask(server: RunningServer, question: str, k: int = 5) -> dict:
 def test_questions_about_the_articles_find_the_answering_passage_first(
     server: RunningServer, question: str, expected: str
 ) -> None:
+    """Over HTTP, on the fixtures' four passages; tests/test_quality.py asks real sets."""
     answer = ask(server, question)
     assert answer["answerable"] is True
     first = answer["passages"][0]
@@ -451,31 +452,115 @@ def test_posted_documents_are_searchable_at_once_and_survive_a_crash(tmp_path: P
         running.stop()
 
 
-def test_articles_ingested_by_the_cli_while_serving_are_found(tmp_path: Path) -> None:
-    running = RunningServer(tmp_path / "index", FIXTURE_ARTICLES, None, tmp_path / "log").start()
+def first_title(server: RunningServer, question: str) -> str:
+    return str(ask(server, question)["passages"][0]["citation"]["title"])
+
+
+def wait_for_first_title(server: RunningServer, question: str, title: str) -> str:
+    """The title ranked first, asked again until it is `title` or 30 s have passed."""
+    deadline = time.monotonic() + 30
+    found = first_title(server, question)
+    while found != title and time.monotonic() < deadline:
+        time.sleep(0.5)
+        found = first_title(server, question)
+    return found
+
+
+def post_article(server: RunningServer, doc_id: str, title: str, text: str) -> None:
+    article = {"doc_id": doc_id, "title": title, "text": text, "source": "Fixture Courier"}
+    response = httpx.post(
+        f"{server.base_url}/documents", json=article, headers=server.auth(), timeout=60
+    )
+    assert response.status_code == 201, response.text
+
+
+OBSERVATORY = "Hill observatory opens to the public"
+FERRY = "Island ferry adds a night crossing"
+MARKET = "Covered market reopens after repairs"
+
+
+def test_a_server_and_a_separate_ingest_process_write_to_one_index(tmp_path: Path) -> None:
+    """`qa ingest` in its own process while `qa serve` writes too: the server answers from
+    the command's article, and the command's write loses none of the server's."""
+    running = RunningServer(tmp_path / "index", FIXTURE_ARTICLES, TOKEN, tmp_path / "log").start()
     try:
+        post_article(
+            running,
+            "ferry-1",
+            FERRY,
+            "The island ferry will add a crossing at eleven at night from May. "
+            "A single fare on the night boat costs six euros.",
+        )
         article = tmp_path / "observatory.md"
         article.write_text(
-            "---\ntitle: Hill observatory opens to the public\nsource: Fixture Courier\n---\n"
+            f"---\ntitle: {OBSERVATORY}\nsource: Fixture Courier\n---\n"
             "The Brannock Hill observatory opened its telescope dome to visitors on Friday. "
             "Tickets for the evening sky tours cost twelve euros.",
             encoding="utf-8",
         )
         result = run_cli("ingest", str(article), "--index", str(tmp_path / "index"))
         assert result.returncode == 0, result.stderr
-        deadline = time.monotonic() + 30
-        titles: list[str] = []
-        while time.monotonic() < deadline:
-            titles = [
-                p["citation"]["title"]
-                for p in ask(running, "How much is an observatory sky tour?")["passages"]
-            ]
-            if titles[0] == "Hill observatory opens to the public":
-                break
-            time.sleep(0.5)
-        assert titles[0] == "Hill observatory opens to the public"
+        question = "How much is an observatory sky tour?"
+        assert wait_for_first_title(running, question, OBSERVATORY) == OBSERVATORY
+        assert first_title(running, "What does the night ferry cost?") == FERRY
+        post_article(
+            running,
+            "market-1",
+            MARKET,
+            "The covered market on Quay Street reopened on Monday after roof repairs "
+            "that took eight months.",
+        )
+        assert first_title(running, "How long did the market roof repairs take?") == MARKET
+        assert first_title(running, question) == OBSERVATORY
+        with running.client() as client:
+            assert client.get("/readyz").json()["documents"] == 5
     finally:
         running.stop()
+
+
+def test_two_servers_on_one_index_each_see_the_others_writes(tmp_path: Path) -> None:
+    """Dense retrieval only: lexical search reads the shared store on every question, so
+    it is each server's vectors in memory that must catch up with the other's writes."""
+    index_dir = tmp_path / "index"
+    dense = {"QA_RETRIEVAL_MODE": "dense"}
+    first = RunningServer(index_dir, FIXTURE_ARTICLES, TOKEN, tmp_path / "first.log", dense)
+    first.start()
+    second = RunningServer(index_dir, None, TOKEN, tmp_path / "second.log", dense)
+    try:
+        second.start()
+        assert first.base_url != second.base_url
+        post_article(
+            first,
+            "observatory-1",
+            OBSERVATORY,
+            "The Brannock Hill observatory opened its telescope dome to visitors on Friday. "
+            "Tickets for the evening sky tours cost twelve euros.",
+        )
+        sky_tour = "How much is an observatory sky tour?"
+        assert wait_for_first_title(second, sky_tour, OBSERVATORY) == OBSERVATORY
+        post_article(
+            second,
+            "ferry-1",
+            FERRY,
+            "The island ferry will add a crossing at eleven at night from May. "
+            "A single fare on the night boat costs six euros.",
+        )
+        night_ferry = "What does the night ferry cost?"
+        assert wait_for_first_title(first, night_ferry, FERRY) == FERRY
+        response = httpx.delete(
+            f"{second.base_url}/documents/observatory-1", headers=second.auth(), timeout=60
+        )
+        assert response.status_code == 200, response.text
+        deadline = time.monotonic() + 30
+        while first_title(first, sky_tour) == OBSERVATORY and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert first_title(first, sky_tour) != OBSERVATORY
+        assert httpx.get(f"{first.base_url}/documents/observatory-1", timeout=30).status_code == 404
+        for server in (first, second):
+            assert httpx.get(f"{server.base_url}/readyz", timeout=30).json()["documents"] == 3
+    finally:
+        second.stop()
+        first.stop()
 
 
 def test_writes_are_refused_when_no_token_is_configured(tmp_path: Path) -> None:
@@ -554,6 +639,8 @@ def test_questions_are_answered_while_a_long_article_is_written(server: RunningS
             assert "84 million euros" in answer["passages"][0]["text"]
             answered_meanwhile += 1 if not write.done() else 0
         assert write.result().status_code == 201, write.result().text
+    # The write embeds for seconds and a question takes tens of milliseconds: three
+    # answered before it ended cannot have queued behind it.
     assert answered_meanwhile >= 3, "questions waited for the write"
     ready = httpx.get(f"{server.base_url}/readyz", timeout=30).json()
     assert ready["writes_waiting"] == 0 and ready["writes_backed_up"] is False

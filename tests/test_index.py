@@ -184,15 +184,17 @@ def test_a_corrupt_store_is_reported_clearly(tmp_path: Path) -> None:
         LocalIndex(directory, MODEL, DIMENSION)
 
 
-def test_writes_from_another_process_are_picked_up(
+def test_writes_through_another_handle_are_picked_up(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Two handles in one process, checking at every search; tests/test_api_e2e.py runs
+    the same across real processes at the real interval."""
     import index.local
 
     monkeypatch.setattr(index.local, "REFRESH_INTERVAL_SECONDS", 0.0)
     server = LocalIndex(tmp_path / "index", MODEL, DIMENSION)
     add(server, "a", [1])
-    ingest = LocalIndex(tmp_path / "index", MODEL, DIMENSION)  # another writer, as `qa ingest`
+    ingest = LocalIndex(tmp_path / "index", MODEL, DIMENSION)  # another writer's handle
     add(ingest, "b", [2])
     ingest.close()
     assert top(server, 2) == ["part2."], "the server sees the other writer's document"
@@ -375,7 +377,7 @@ def test_passage_vectors_come_from_memory_or_from_the_store(tmp_path: Path) -> N
     add(server, "a", [1, 2, 3])
     server.close()
     server = LocalIndex(tmp_path / "index", MODEL, DIMENSION, hnsw_from=2)  # HNSW now
-    ingest = LocalIndex(tmp_path / "index", MODEL, DIMENSION)  # another writer
+    ingest = LocalIndex(tmp_path / "index", MODEL, DIMENSION)  # another writer's handle
     add(ingest, "b", [4])
     ingest.close()
     keys = [key for key, _ in server.search_lexical(["part1", "part4"], 10)]

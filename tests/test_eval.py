@@ -171,6 +171,8 @@ def fixture_service(tmp_path_factory: pytest.TempPathFactory, encoder):
 
 
 def test_every_mode_answers_the_fixture_set_and_hybrid_holds_up(fixture_service) -> None:
+    """The runner's figures on a 4-passage corpus: its plumbing, and how it judges
+    abstention and highlights. Ranking quality is tests/test_quality.py's to hold."""
     from eval.runner import evaluate
 
     question_set = load_set(SETS / "fixtures.jsonl")
@@ -189,6 +191,7 @@ def test_every_mode_answers_the_fixture_set_and_hybrid_holds_up(fixture_service)
     assert hybrid.abstain_recall == 1.0 and hybrid.answerable_abstained <= 1
     # 8 of 12 with passages of 254 word pieces (10 of 12 at 128, where a passage has fewer
     # sentences to choose from): the price of ranking the right passage first more often.
+    # 0.65 lets no further sentence be lost (7 of 12 is 0.58).
     assert hybrid.highlight_accuracy is not None and hybrid.highlight_accuracy >= 0.65
     assert hybrid.latency_p50_ms > 0
 

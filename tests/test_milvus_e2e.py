@@ -84,7 +84,10 @@ def test_answers_agree_with_the_local_backend(
         on_milvus, on_local = spans(ask(milvus_server, question)), spans(ask(seed_server, question))
         first_same += on_milvus[0] == on_local[0]
         shared += len(set(on_milvus) & set(on_local)) / len(on_local)
-    # The fusion is qa.s on both; BM25 differs (no stemming in milvus-lite, title weight).
+    # The fusion is qa's on both; BM25 differs (no stemming in milvus-lite, title weight),
+    # which moves the first passage of a few questions and a few lower ones. A fusion or a
+    # vector search gone wrong moves most: 24 of 30 first passages, and nine in ten of all
+    # passages shown, are the line between.
     assert first_same / len(questions) >= 0.8, first_same
     assert shared / len(questions) >= 0.9, shared
 
@@ -127,6 +130,5 @@ def test_the_server_refuses_a_collection_of_another_model(tmp_path: Path) -> Non
         "QA_MODEL": "another-model",
     }
     refused = ServedIndex(tmp_path / "unused", tmp_path / "log2", environment=environment).start()
-    assert refused.process is not None
     assert refused.process.wait(timeout=120) != 0
     assert "built with the model" in (tmp_path / "log2").read_text(encoding="utf-8")

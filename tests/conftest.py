@@ -10,7 +10,7 @@ import pytest
 
 from qa.encoder import Encoder, load_encoder
 from qa.settings import Settings
-from tests.servers import RunningServer
+from tests.servers import RunningServer, run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,6 +20,7 @@ os.environ.setdefault("QA_ENCODER_CACHE", str(ROOT / "data" / "encoder"))
 
 FIXTURE_ARTICLES = Path(__file__).resolve().parent / "fixtures" / "articles"
 SEEDS = ROOT / "seeds"
+SQUAD_TINY = Path(__file__).resolve().parent / "fixtures" / "sets" / "squad-tiny.json"
 TOKEN = "test-token-1234"
 EXAMPLES = ["How much will the tidal barrier cost?", "What does Russia demand on NATO?"]
 
@@ -63,3 +64,29 @@ def seed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSer
     running = RunningServer(directory / "index", SEEDS, None, directory / "server.log").start()
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="session")
+def small_bench(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory holding ``bench.json`` and ``bench.md`` of one small `qa bench` run over
+    the fixture articles, made once for the session's tests of the bench and of its doc."""
+    directory = tmp_path_factory.mktemp("small-bench")
+    index = directory / "index"
+    ingested = run_cli("ingest", str(FIXTURE_ARTICLES), "--index", str(index), cwd=ROOT)
+    assert ingested.returncode == 0, ingested.stderr[-3000:]
+    result = run_cli(
+        "bench",
+        "--index", str(index),
+        "--questions-from", str(SQUAD_TINY),
+        "--questions", "3",
+        "--seconds", "1",
+        "--ingest-sample", str(SQUAD_TINY),
+        "--serve-scale", "300",
+        "--work-dir", str(directory / "work"),
+        "--json", str(directory / "bench.json"),
+        "--markdown", str(directory / "bench.md"),
+        cwd=ROOT,
+        timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    return directory

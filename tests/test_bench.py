@@ -9,33 +9,16 @@ from pathlib import Path
 import numpy as np
 
 from eval.sets import load_set
-from tests.conftest import FIXTURE_ARTICLES, ROOT
+from tests.conftest import ROOT, SQUAD_TINY
 from tests.servers import run_cli
-
-SQUAD_TINY = ROOT / "tests" / "fixtures" / "sets" / "squad-tiny.json"
 
 
 def qa(*args: str) -> subprocess.CompletedProcess[str]:
     return run_cli(*args, cwd=ROOT, timeout=600)
 
 
-def test_qa_bench_measures_the_server_beside_the_plain_recipe(tmp_path: Path) -> None:
-    index = tmp_path / "index"
-    assert qa("ingest", str(FIXTURE_ARTICLES), "--index", str(index)).returncode == 0
-    report, table = tmp_path / "bench.json", tmp_path / "bench.md"
-    result = qa(
-        "bench",
-        "--index", str(index),
-        "--questions-from", str(SQUAD_TINY),
-        "--questions", "3",
-        "--seconds", "1",
-        "--ingest-sample", str(SQUAD_TINY),
-        "--serve-scale", "300",
-        "--work-dir", str(tmp_path / "work"),
-        "--json", str(report),
-        "--markdown", str(table),
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr[-3000:]
+def test_qa_bench_measures_the_server_beside_the_plain_recipe(small_bench: Path) -> None:
+    report, table = small_bench / "bench.json", small_bench / "bench.md"
     figures = json.loads(report.read_text())
     server = figures["server"]
     assert server["throughput"]["requests"] > 0 and server["throughput"]["errors"] == 0

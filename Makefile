@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # Evaluation data: SQuAD v1.1 dev, its public half, shipped in eval/sets/squad-public.
 SQUAD ?= eval/sets/squad-public/dev-v1.1-even-articles.json.gz
 EVAL_DIR ?= data/eval
-REPORT ?= eval/report.md
+REPORT ?= docs/results/report.md
 
 # The environment: a virtualenv with the project and its dev tools, rebuilt when
 # pyproject.toml changes. torch is pinned to the CPU build in pyproject.toml.
@@ -55,12 +55,12 @@ eval: install
 	  --json $(EVAL_DIR)/calder-strike.json --markdown $(REPORT)
 	$(BIN)/qa eval $(SQUAD) --index $(EVAL_DIR)/squad-index --json $(EVAL_DIR)/squad.json \
 	  --markdown $(REPORT)
-	$(BIN)/python -m eval.benchmarks_doc
+	$(BIN)/python -m bench.benchmarks_doc
 	cat $(REPORT)
 
 # The same sets on the Milvus backend (milvus-lite files in $(EVAL_DIR)), hybrid only, to
-# eval/report-milvus.md.
-MILVUS_REPORT ?= eval/report-milvus.md
+# docs/results/report-milvus.md.
+MILVUS_REPORT ?= docs/results/report-milvus.md
 eval-milvus: install
 	mkdir -p $(EVAL_DIR)
 	printf '# Retrieval quality on Milvus (milvus-lite)\n\n`make eval-milvus` on %s, %s.\n\n' "$$(date -u +%Y-%m-%d)" "$$(nproc) cores" > $(MILVUS_REPORT)
@@ -69,16 +69,16 @@ eval-milvus: install
 	  eval/sets/seeds.jsonl --mode hybrid --markdown $(MILVUS_REPORT)
 	QA_BACKEND=milvus QA_MILVUS_URI=$(EVAL_DIR)/squad-milvus.db $(BIN)/qa eval $(SQUAD) \
 	  --index $(EVAL_DIR)/squad-milvus --mode hybrid --markdown $(MILVUS_REPORT)
-	$(BIN)/python -m eval.benchmarks_doc
+	$(BIN)/python -m bench.benchmarks_doc
 	cat $(MILVUS_REPORT)
 
 # Ingest rate and /ask p50 of the local and Milvus backends, in turns, to
-# eval/bench-backends.json (about five minutes).
+# docs/results/bench-backends.json (about five minutes).
 bench-backends: install
-	$(BIN)/python -m eval.backends_bench --json eval/bench-backends.json
-	$(BIN)/python -m eval.benchmarks_doc
+	$(BIN)/python -m bench.backends --json docs/results/bench-backends.json
+	$(BIN)/python -m bench.benchmarks_doc
 
-# Speed and size of the server beside the plain recipe, written to eval/bench.json and
+# Speed and size of the server beside the plain recipe, written to docs/results/bench.json and
 # docs/benchmarks.md; a few minutes, over the seed articles (the fixture articles while
 # seeds/ is empty).
 BENCH_ARTICLES ?= $(if $(wildcard seeds/*.md seeds/*.txt seeds/*.json seeds/*.jsonl),seeds,tests/fixtures/articles)
@@ -86,30 +86,30 @@ BENCH_INDEX ?= data/bench/$(notdir $(BENCH_ARTICLES))-index
 BENCH_QUESTIONS := --questions-from $(SQUAD) --ingest-sample $(SQUAD)
 bench: install
 	$(BIN)/qa ingest $(BENCH_ARTICLES) --index $(BENCH_INDEX)
-	$(BIN)/qa bench --index $(BENCH_INDEX) $(BENCH_QUESTIONS) --scale 100000 --json eval/bench.json
+	$(BIN)/qa bench --index $(BENCH_INDEX) $(BENCH_QUESTIONS) --scale 100000 --json docs/results/bench.json
 	$(MAKE) bench-page
 	$(MAKE) bench-time
-	$(BIN)/python -m eval.benchmarks_doc
+	$(BIN)/python -m bench.benchmarks_doc
 
 # What reading and ranking by time adds to a question, over the dated strike story.
 bench-time: install
-	$(BIN)/python -m eval.time_bench --json eval/bench-time.json
-	$(BIN)/python -m eval.benchmarks_doc
+	$(BIN)/python -m bench.dated --json docs/results/bench-time.json
+	$(BIN)/python -m bench.benchmarks_doc
 
 # The chat page in headless Chromium over the same index: Enter to painted, and its weight.
 bench-page: install
 	$(BIN)/qa ingest $(BENCH_ARTICLES) --index $(BENCH_INDEX)
-	$(BIN)/python -m eval.page_bench --index $(BENCH_INDEX) --questions eval/sets/seeds.jsonl \
-	  --json eval/bench-page.json
-	$(BIN)/python -m eval.benchmarks_doc
+	$(BIN)/python -m bench.page --index $(BENCH_INDEX) --questions eval/sets/seeds.jsonl \
+	  --json docs/results/bench-page.json
+	$(BIN)/python -m bench.benchmarks_doc
 
-# The same at a million passages, to eval/bench-1m.json: builds a 14 GB synthetic index once
+# The same at a million passages, to docs/results/bench-1m.json: builds a 14 GB synthetic index once
 # into data/bench (8-12 minutes), then takes about 20 minutes.
 bench-million: install
 	$(BIN)/qa ingest $(BENCH_ARTICLES) --index $(BENCH_INDEX)
 	$(BIN)/qa bench --index $(BENCH_INDEX) $(BENCH_QUESTIONS) --scale 100000,1000000 \
-	  --serve-scale 1000000 --json eval/bench-1m.json
-	$(BIN)/python -m eval.benchmarks_doc
+	  --serve-scale 1000000 --json docs/results/bench-1m.json
+	$(BIN)/python -m bench.benchmarks_doc
 
 clean:
 	rm -rf $(VENV) *.egg-info build test-artifacts data/encoder .pytest_cache .mypy_cache .ruff_cache

@@ -173,7 +173,7 @@ def _parser() -> argparse.ArgumentParser:
         default=Path("data/bench"),
         help="where the synthetic index is kept between runs",
     )
-    bench.add_argument("--json", type=Path, default=Path("eval/bench.json"))
+    bench.add_argument("--json", type=Path, default=Path("docs/results/bench.json"))
     bench.add_argument("--markdown", type=Path, help="also write the tables to this file")
     bench.set_defaults(command=_bench)
 
@@ -452,7 +452,7 @@ def _passage_counts(text: str) -> tuple[int, ...]:
 def _bench(args: argparse.Namespace, settings: Settings) -> int:
     import tempfile
 
-    from eval.bench import BenchConfig, markdown, run_bench
+    from bench.speed import BenchConfig, markdown, run_bench
     from eval.report import measurement_json
 
     for path in (args.questions_from, args.ingest_sample):

@@ -1,1 +1,2 @@
-"""Evaluation: question sets, the runner that asks them, and retrieval-quality metrics."""
+"""Evaluation: question sets, the runner that asks them, retrieval-quality metrics and
+reports, and the study of how well copies of one story fold."""

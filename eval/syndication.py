@@ -1,7 +1,7 @@
 """Syndicated copies of an article, as outlets republish a wire story: a different byline
 and dateline on top, a footer, a sentence added to or cut from a paragraph, straight
 quotes for curly ones; or the story cut for length. Used by the tests and by
-``python -m eval.copies``."""
+``python -m eval.folding``."""
 
 from __future__ import annotations
 

@@ -23,11 +23,11 @@ from index import PassageIndex, PassageRow, SearchResult
 from index.near_copies import shingles
 
 # Containment from which two passages are one story: between what syndicated copies score
-# and what distinct articles do (`python -m eval.copies` measures both, eval/copies.json).
+# and what distinct articles do (`python -m eval.folding` measures both, docs/results/copies.json).
 FOLD_THRESHOLD = 0.5
 # Estimated Jaccard similarity from which two articles are copies of one story: syndicated
 # copies score 0.9 and more, distinct articles under 0.01, and a copy cut by its last
-# quarter of paragraphs for length (as wire stories often are) 0.8 (eval/copies.json).
+# quarter of paragraphs for length (as wire stories often are) 0.8 (docs/results/copies.json).
 COPY_SIMILARITY = 0.7
 # Near-copy articles read at most for one answer, to bound its cost for a story that ran
 # in hundreds of outlets.

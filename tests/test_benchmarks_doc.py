@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from eval import page_bench, time_bench
-from eval.bench import markdown as bench_markdown
-from eval.benchmarks_doc import main
+from bench import dated as dated_bench
+from bench import page as page_bench
+from bench.benchmarks_doc import main
+from bench.speed import markdown as bench_markdown
 from tests.conftest import FIXTURE_ARTICLES, ROOT, SQUAD_TINY
 from tests.servers import cli_command, environment_without_settings
 
@@ -51,15 +52,15 @@ def measured(tmp_path_factory: pytest.TempPathFactory, small_bench: Path) -> Pat
     run(cli_command(*on_milvus, "--markdown", str(out / "report-milvus.md")), out, **milvus)
     (out / "bench.json").write_bytes((small_bench / "bench.json").read_bytes())
     run(cli_command("ingest", str(FIXTURE_ARTICLES), "--index", str(out / "fixture-index")), out)
-    run(module("eval.page_bench", "--index", str(out / "fixture-index"), "--count", "2",
+    run(module("bench.page", "--index", str(out / "fixture-index"), "--count", "2",
                "--questions", str(ROOT / "tests" / "fixtures" / "sets" / "fixtures.jsonl"),
                "--json", str(out / "bench-page.json")), out)  # fmt: skip
-    run(module("eval.time_bench", "--rounds", "1", "--articles", str(CALDER / "articles"),
+    run(module("bench.dated", "--rounds", "1", "--articles", str(CALDER / "articles"),
                "--questions", str(CALDER.with_suffix(".jsonl")),
                "--json", str(out / "bench-time.json")), out)  # fmt: skip
-    run(module("eval.copies", "--seeds", str(FIXTURE_ARTICLES), "--squad", str(SQUAD_TINY),
+    run(module("eval.folding", "--seeds", str(FIXTURE_ARTICLES), "--squad", str(SQUAD_TINY),
                "--json", str(out / "copies.json")), out)  # fmt: skip
-    run(module("eval.backends_bench", "--sample", str(SQUAD_TINY), "--documents", "2",
+    run(module("bench.backends", "--sample", str(SQUAD_TINY), "--documents", "2",
                "--questions", "3", "--milvus-uri", str(out / "backends.db"),
                "--json", str(out / "bench-backends.json")), out)  # fmt: skip
     return out
@@ -109,7 +110,7 @@ def test_the_document_holds_every_table_it_is_made_from(measured: Path, tmp_path
         "## The page" in text and page_bench.markdown(figures(measured, "bench-page.json")) in text
     )
     assert "## What time costs" in text
-    assert time_bench.markdown(figures(measured, "bench-time.json")) in text
+    assert dated_bench.markdown(figures(measured, "bench-time.json")) in text
     backends = figures(measured, "bench-backends.json")
     assert "## The Milvus backend" in text and f"backends bench, {backends['date']}" in text
     copies = figures(measured, "copies.json")

@@ -1,6 +1,7 @@
 """Every package the ``qa`` command imports is one the project declares: a plain
 ``pip install`` (no extras) runs every command. Read from the source with ``ast``, imports
-inside functions included, over the runtime packages and the ``eval`` modules they reach."""
+inside functions included, over the runtime packages and the ``eval`` and ``bench`` modules
+they reach."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from tests.conftest import ROOT
 from tests.test_layers import module_name
 
 RUNTIME_PACKAGES = ("qa", "index", "api", "cli")
-PROJECT = (*RUNTIME_PACKAGES, "eval")
+PROJECT = (*RUNTIME_PACKAGES, "eval", "bench")
 
 
 def imported_names(path: Path) -> set[str]:
@@ -30,7 +31,7 @@ def imported_names(path: Path) -> set[str]:
 
 
 def reached_files() -> list[Path]:
-    """The runtime packages' files and every eval module they import, transitively."""
+    """The runtime packages' files and every eval or bench module they import, transitively."""
     files = {module_name(path): path for name in PROJECT for path in (ROOT / name).rglob("*.py")}
     todo = [name for name in files if name.split(".")[0] in RUNTIME_PACKAGES]
     seen: set[str] = set()
@@ -67,7 +68,7 @@ def test_every_import_of_the_qa_command_is_a_declared_dependency() -> None:
     assert sorted(set(undeclared)) == []
 
 
-def test_the_eval_modules_the_command_reaches_are_found() -> None:
+def test_the_eval_and_bench_modules_the_command_reaches_are_found() -> None:
     reached = {module_name(path) for path in reached_files()}
-    assert {"eval.runner", "eval.sets", "eval.bench"} <= reached
-    assert "eval.page_bench" not in reached  # a benchmark of the dev tools, never imported
+    assert {"eval.runner", "eval.sets", "bench.speed"} <= reached
+    assert "bench.page" not in reached  # a benchmark of the dev tools, never imported

@@ -12,9 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from eval.served import ServedIndex
 from tests.conftest import ROOT, SEEDS, TOKEN
-from tests.servers import RunningServer, environment_without_settings
+from tests.servers import RunningServer, run_cli
 
 pytestmark = pytest.mark.e2e
 
@@ -124,11 +123,11 @@ def test_a_replace_and_a_delete_are_seen_by_the_next_request(
 def test_the_server_refuses_a_collection_of_another_model(tmp_path: Path) -> None:
     milvus_lite_server(tmp_path, None, None).stop()
     environment = {
-        **environment_without_settings(),
         "QA_BACKEND": "milvus",
         "QA_MILVUS_URI": str(tmp_path / "milvus.db"),  # the one made just before
         "QA_MODEL": "another-model",
     }
-    refused = ServedIndex(tmp_path / "unused", tmp_path / "log2", environment=environment).start()
-    assert refused.process.wait(timeout=120) != 0
-    assert "built with the model" in (tmp_path / "log2").read_text(encoding="utf-8")
+    serve = ["serve", "--index", str(tmp_path / "unused"), "--seed", str(tmp_path / "none")]
+    refused = run_cli(*serve, "--host", "127.0.0.1", "--port", "0", environment=environment)
+    assert refused.returncode != 0
+    assert "built with the model" in refused.stdout + refused.stderr

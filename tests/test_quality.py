@@ -6,7 +6,7 @@ the configured mode only. A floor sits a little under the figure measured on the
 its comment; the margin is about two questions of the set, so that a change of model
 runtime or a tie broken differently passes, and a change that costs real quality fails.
 Lexical and dense retrieval alone score under every R@1 and MRR floor here (see
-``eval/report.md``), which is how this test proves it can fail.
+``docs/results/report.md``), which is how this test proves it can fail.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ resolving the dates the highlighted sentences mean are timed apart. Three kinds 
 question: as of now (recency only), as of a past day (the as_of filter too), and naming a
 period.
 
-    python -m eval.time_bench [--articles DIR] [--questions F] [--json F]
+    python -m bench.dated [--articles DIR] [--questions F] [--json F]
 """
 
 from __future__ import annotations
@@ -156,11 +156,11 @@ def markdown(result: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.time_bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.dated", description=__doc__)
     parser.add_argument("--articles", type=Path, default=Path("eval/sets/calder-strike/articles"))
     parser.add_argument("--questions", type=Path, default=Path("eval/sets/calder-strike.jsonl"))
     parser.add_argument("--rounds", type=int, default=ROUNDS)
-    parser.add_argument("--json", type=Path, default=Path("eval/bench-time.json"))
+    parser.add_argument("--json", type=Path, default=Path("docs/results/bench-time.json"))
     args = parser.parse_args(argv)
     result = measure(args.articles, args.questions, args.rounds)
     measurement_json(result, args.json)

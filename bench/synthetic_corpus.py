@@ -5,7 +5,7 @@ are made from the real ones of a small index (SQuAD articles ingested by ``qa``)
 synthetic passage is a real passage with one of its sentences swapped for a sentence of
 another real passage. Texts, sentence spans and sentence vectors are therefore real text
 and real vectors; the passage vector is a blend of the two source passages' vectors plus
-noise (``eval.bench_scale.blend``), as in the vector-only measurement. Everything is
+noise (``bench.vector_scale.blend``), as in the vector-only measurement. Everything is
 written through the store's own write path and the vector index is built by ``LocalIndex``
 as the server would build it (HNSW from ``QA_HNSW_FROM`` passages on).
 
@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from eval.bench_scale import blend
+from bench.vector_scale import blend
 from index.local import STORE_NAME, VECTOR_NAME, LocalIndex
 from index.records import Document, PassageRow
 from index.sqlite_store import PassageStore

@@ -2,7 +2,7 @@
 ``qa.copies``: passage containment (folding passages) and article similarity (near-copy
 articles, from the MinHash signatures stored at ingest).
 
-    python -m eval.copies [--squad FILE] [--json F]
+    python -m eval.folding [--squad FILE] [--json F]
 
 Ingests the seed articles with five syndicated copies each (``eval.syndication``), a copy
 of each seed cut by its last quarter of paragraphs (as outlets trim wire stories), and
@@ -153,7 +153,7 @@ def measure(seeds_dir: Path, squad: Path) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m eval.copies", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m eval.folding", description=__doc__)
     parser.add_argument("--seeds", type=Path, default=Path("seeds"))
     parser.add_argument("--squad", type=Path, default=SQUAD_PUBLIC)
     parser.add_argument("--json", type=Path)

@@ -1,6 +1,6 @@
 """The chat page's weight and its Enter-to-painted time, measured in Debian's Chromium.
 
-    python -m eval.page_bench --index DIR --questions SET.jsonl [--json F]
+    python -m bench.page --index DIR --questions SET.jsonl [--json F]
 
 The real server serves the index on a loopback port; the page is opened in headless
 Chromium (driven by Playwright) and asked each question as a user asks it: typed, then
@@ -23,9 +23,9 @@ from typing import Any
 
 from tqdm import tqdm
 
-from eval.bench import latency_summary, unique_questions
+from bench.served import ServedIndex
+from bench.speed import latency_summary, unique_questions
 from eval.report import measurement_json
-from eval.served import ServedIndex
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu"]
@@ -144,7 +144,7 @@ def markdown(result: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m eval.page_bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.page", description=__doc__)
     parser.add_argument("--index", type=Path, required=True, help="index to serve")
     parser.add_argument("--questions", type=Path, required=True, help="question set (JSONL)")
     parser.add_argument("--count", type=int, default=40, help="unique questions asked")

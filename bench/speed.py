@@ -6,7 +6,7 @@ no cache can help):
 - the real server (``qa serve`` in a child process on a loopback port): seconds from
   process start to ``/readyz``, ``/ask`` latency one question at a time (wall time at the
   client, and ``took_ms`` inside), throughput and errors with 16 concurrent keep-alive
-  connections (``eval.load``, a bare-asyncio client in its own process), and the server's
+  connections (``bench.load``, a bare-asyncio client in its own process), and the server's
   resident memory;
 - the plain recipe in this process: sentence-transformers + a flat FAISS index over the
   same vectors, encode and search per question (k=5), its start time, and its ingest rate;
@@ -15,8 +15,8 @@ no cache can help):
 - ingest throughput of ``qa`` (ONNX encoder, passages and sentence vectors) on the same
   articles, in passages per second;
 - optionally, vector search alone at 100,000 and 1,000,000 synthetic vectors
-  (``eval.bench_scale``), and the whole ``/ask`` over a synthetic index of a million
-  passages made of real sentences (``eval.bench_corpus``), served by the real server:
+  (``bench.vector_scale``), and the whole ``/ask`` over a synthetic index of a million
+  passages made of real sentences (``bench.synthetic_corpus``), served by the real server:
   first freshly started, on the same questions, then with its store read into the page
   cache, on as many other unique questions.
 
@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from eval.served import ServedIndex
+from bench.served import ServedIndex
 from eval.sets import load_set
 from qa.settings import Settings
 
@@ -68,7 +68,7 @@ class BenchConfig:
     connections: int = 16
     load_seconds: float = 10.0
     ingest_documents: int = 4
-    # Synthetic sizes for the vector search measurement (eval.bench_scale); none: skipped.
+    # Synthetic sizes for the vector search measurement (bench.vector_scale); none: skipped.
     scale_sizes: tuple[int, ...] = ()
     # Passages of the synthetic index served for the whole /ask at scale; 0: skipped.
     serve_scale: int = 0
@@ -251,7 +251,7 @@ def measure_server(
         alone = [plain.ask(q) for q in tqdm(questions, desc="plain recipe alone", unit="q")]
         del plain  # torch's memory and threads are not the server's
         memory_after_questions = _memory_kb(server.pid)
-        load_command = [sys.executable, "-m", "eval.load", "--port", str(server.port)]
+        load_command = [sys.executable, "-m", "bench.load", "--port", str(server.port)]
         load_command += ["--connections", str(config.connections)]
         load_command += ["--seconds", str(config.load_seconds)]
         runs = []
@@ -276,7 +276,7 @@ def measure_server(
         "wall": latency_summary(wall),
         "inside": latency_summary(inside),
         "throughput": {
-            "client": "eval.load (bare asyncio, keep-alive, own process)",
+            "client": "bench.load (bare asyncio, keep-alive, own process)",
             "connections": config.connections,
             "runs": LOAD_RUNS,
             "seconds_each": config.load_seconds,
@@ -350,7 +350,7 @@ def measure_scale(
     sentence vectors of the sample's articles."""
     if not sizes:
         return []
-    from eval.bench_scale import measure_size, synthetic_vectors
+    from bench.vector_scale import measure_size, synthetic_vectors
     from qa.encoder import load_encoder
     from qa.sentences import split_sentences
 
@@ -397,10 +397,10 @@ def measure_served_scale(
     config: BenchConfig, questions: list[str], warm_questions: list[str], log: Path
 ) -> dict[str, Any] | None:
     """The whole ``/ask`` over a synthetic index of ``config.serve_scale`` passages
-    (``eval.bench_corpus``), one question at a time, from outside the server."""
+    (``bench.synthetic_corpus``), one question at a time, from outside the server."""
     if not config.serve_scale:
         return None
-    from eval.bench_corpus import build_synthetic_index
+    from bench.synthetic_corpus import build_synthetic_index
     from index.local import STORE_NAME
     from qa.service import QAService
 
@@ -472,7 +472,7 @@ def measure_served_scale(
 def _served_recall(index_dir: Path, questions: list[str]) -> dict[str, Any]:
     """The recall@10 of the served index's own vector file on the questions asked, once
     the servers have stopped (exact search holds another copy of the vectors)."""
-    from eval.bench_scale import recall_of_vector_file
+    from bench.vector_scale import recall_of_vector_file
     from index.local import VECTOR_NAME
     from qa.encoder import load_encoder
 
@@ -604,7 +604,7 @@ def markdown(result: dict[str, Any]) -> str:
         lines += [
             "",
             f"The whole `/ask` over {served['passages']:,} synthetic passages (see "
-            "`eval/bench_corpus.py`), one question at a time, in turns of "
+            "`bench/synthetic_corpus.py`), one question at a time, in turns of "
             f"{TURN_QUESTIONS} with a server of the index above:",
             "",
             "| measure | value |",
@@ -636,11 +636,11 @@ def markdown(result: dict[str, Any]) -> str:
             f"{served['vector_build_seconds']} |",
         ]
     if result["scale"]:
-        from eval.bench_scale import markdown as scale_table
+        from bench.vector_scale import markdown as scale_table
 
         lines += [
             "",
-            "Vector search at scale (synthetic vectors, see `eval/bench_scale.py`; one "
+            "Vector search at scale (synthetic vectors, see `bench/vector_scale.py`; one "
             "thread, k=10, 200 real questions):",
             "",
             scale_table(result["scale"]),

@@ -1,6 +1,6 @@
 """The local backend beside Milvus (milvus-lite by default): ingest rate and ``/ask`` p50.
 
-    python -m eval.backends_bench [--sample SQUAD.json] [--documents N] [--questions N]
+    python -m bench.backends [--sample SQUAD.json] [--documents N] [--questions N]
                                   [--milvus-uri URI] [--json F]
 
 Each backend gets a new index of the same SQuAD articles, ingested in this process with
@@ -23,9 +23,9 @@ from typing import Any
 import httpx
 from tqdm import tqdm
 
-from eval.bench import latency_summary, unique_questions
+from bench.served import ServedIndex
+from bench.speed import latency_summary, unique_questions
 from eval.report import measurement_json
-from eval.served import ServedIndex
 from eval.sets import SQUAD_PUBLIC, load_set
 from index.milvus_collections import drop_collections
 from qa.service import QAService
@@ -149,7 +149,7 @@ def run(sample: Path, documents: int, questions: int, milvus_uri: str) -> dict[s
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m eval.backends_bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.backends", description=__doc__)
     parser.add_argument("--sample", type=Path, default=SQUAD_PUBLIC)
     parser.add_argument("--documents", type=int, default=24, help="articles ingested")
     parser.add_argument("--questions", type=int, default=200, help="unique questions asked")

@@ -1,9 +1,9 @@
 """docs/benchmarks.md, made from the latest measurements: ``make eval``'s report and the
 JSON of ``make bench`` (the server's and the page's), ``make bench-million`` and
-``python -m eval.copies``. Run by those
+``python -m eval.folding``. Run by those
 targets; never edited by hand.
 
-    python -m eval.benchmarks_doc [--report F] [--bench F] [--page F] [--million F] [--out F]
+    python -m bench.benchmarks_doc [--report F] [--bench F] [--page F] [--million F] [--out F]
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from eval import page_bench, time_bench
-from eval.bench import markdown
+from bench import dated as dated_bench
+from bench import page as page_bench
+from bench.speed import markdown
 
 QUALITY = """\
 ## Retrieval quality
@@ -67,7 +68,7 @@ process, on the same unique SQuAD-public questions.
   questions each, because this machine's speed drifts within minutes; turns put both in
   the same minutes. `took_ms` is the time inside the server, from the question's forward
   pass to the answer.
-- **Throughput** comes from `eval.load`, a bare-asyncio client in its own process with 16
+- **Throughput** comes from `bench.load`, a bare-asyncio client in its own process with 16
   keep-alive connections: three runs of 10 s, the median reported.
 - **Ingest** is passages embedded and stored a second, for `qa` and for the plain recipe,
   the median of three runs each on the first SQuAD-public articles.
@@ -87,7 +88,7 @@ What makes the difference:
 MILLION = """\
 ## A million passages
 
-`make bench-million` serves 1,000,000 synthetic passages (`eval/bench_corpus.py`): 100,000
+`make bench-million` serves 1,000,000 synthetic passages (`bench/synthetic_corpus.py`): 100,000
 articles of 10 passages each, made from real SQuAD passages with one sentence swapped for
 another. Building them takes about 14 GB in `data/bench`, once. The server of that index
 takes turns with a server of the small index, so that the ratio compares the same minutes.
@@ -104,7 +105,7 @@ PAGE = """\
 ## The page
 
 `make bench` also opens the chat page in headless Chromium over the same index
-(`eval/page_bench.py`) and asks it questions of `eval/sets/seeds.jsonl` as a user does:
+(`bench/page.py`) and asks it questions of `eval/sets/seeds.jsonl` as a user does:
 typed, then Enter. Enter-to-painted runs from the key's event to the first frame painted
 with the answer's card in it; the `/ask` request's own time (the browser's resource timing)
 is given beside it. Weight is every byte the page loads, uncompressed.
@@ -116,7 +117,7 @@ BACKENDS = """\
 ## The Milvus backend
 
 `make eval-milvus` asks the same sets of the Milvus backend in its embedded mode
-(milvus-lite), hybrid only; `make bench-backends` (`eval/backends_bench.py`) ingests
+(milvus-lite), hybrid only; `make bench-backends` (`bench/backends.py`) ingests
 SQuAD-public's articles into each backend, three times in turns, and serves both at once,
 asked the same unique questions over HTTP in turns of ten. milvus-lite is a Python
 re-implementation of Milvus for laptops and tests: its times say nothing of a Milvus
@@ -128,7 +129,7 @@ server's.
 COPIES = """\
 ## Syndicated copies
 
-`python -m eval.copies` ingests the seed articles with five syndicated copies each
+`python -m eval.folding` ingests the seed articles with five syndicated copies each
 (another byline and dateline, a footer, a sentence added or cut, straight quotes), a copy
 of each cut by its last quarter of paragraphs, and SQuAD-public's articles, then measures
 both thresholds of folding: passage containment (passages folded into one card) and the
@@ -198,9 +199,8 @@ def render(
     parts = [
         "# Benchmarks\n\n",
         "Made by `make eval`, `make bench` and `make bench-million` from their latest runs "
-        "(`eval/report.md`, `eval/bench.json`, `eval/bench-page.json`, `eval/bench-1m.json`, "
-        "`eval/report-milvus.md`, `eval/bench-backends.json`, `eval/copies.json`, "
-        "`eval/bench-time.json`); do not "
+        "in `docs/results/` (`report.md`, `bench.json`, `bench-page.json`, `bench-1m.json`, "
+        "`report-milvus.md`, `bench-backends.json`, `copies.json`, `bench-time.json`); do not "
         "edit by hand.\n\n",
         QUALITY,
         _without_title(report),
@@ -211,7 +211,7 @@ def render(
     if page is not None:
         parts += [PAGE, page_bench.markdown(page), "\n"]
     if time is not None:
-        parts += [TIME, time_bench.markdown(time), "\n"]
+        parts += [TIME, dated_bench.markdown(time), "\n"]
     if milvus_report is not None or backends is not None:
         parts.append(BACKENDS)
         if milvus_report is not None:
@@ -241,15 +241,15 @@ def _json(path: Path) -> dict[str, Any] | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m eval.benchmarks_doc", description=__doc__)
-    parser.add_argument("--report", type=Path, default=Path("eval/report.md"))
-    parser.add_argument("--bench", type=Path, default=Path("eval/bench.json"))
-    parser.add_argument("--page", type=Path, default=Path("eval/bench-page.json"))
-    parser.add_argument("--million", type=Path, default=Path("eval/bench-1m.json"))
-    parser.add_argument("--milvus-report", type=Path, default=Path("eval/report-milvus.md"))
-    parser.add_argument("--backends", type=Path, default=Path("eval/bench-backends.json"))
-    parser.add_argument("--copies", type=Path, default=Path("eval/copies.json"))
-    parser.add_argument("--time", type=Path, default=Path("eval/bench-time.json"))
+    parser = argparse.ArgumentParser(prog="python -m bench.benchmarks_doc", description=__doc__)
+    parser.add_argument("--report", type=Path, default=Path("docs/results/report.md"))
+    parser.add_argument("--bench", type=Path, default=Path("docs/results/bench.json"))
+    parser.add_argument("--page", type=Path, default=Path("docs/results/bench-page.json"))
+    parser.add_argument("--million", type=Path, default=Path("docs/results/bench-1m.json"))
+    parser.add_argument("--milvus-report", type=Path, default=Path("docs/results/report-milvus.md"))
+    parser.add_argument("--backends", type=Path, default=Path("docs/results/bench-backends.json"))
+    parser.add_argument("--copies", type=Path, default=Path("docs/results/copies.json"))
+    parser.add_argument("--time", type=Path, default=Path("docs/results/bench-time.json"))
     parser.add_argument("--out", type=Path, default=Path("docs/benchmarks.md"))
     args = parser.parse_args(argv)
     if not args.report.is_file():

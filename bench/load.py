@@ -2,7 +2,7 @@
 
 Written on bare asyncio streams rather than an HTTP client library, so that on a small
 machine the load costs far less CPU than the server it measures. Run in its own process
-(``python -m eval.load``), it prints one JSON line: requests, errors, seconds, latencies.
+(``python -m bench.load``), it prints one JSON line: requests, errors, seconds, latencies.
 """
 
 from __future__ import annotations

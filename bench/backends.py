@@ -27,7 +27,7 @@ from bench.served import ServedIndex
 from bench.speed import latency_summary, unique_questions
 from eval.report import measurement_json
 from eval.sets import SQUAD_PUBLIC, load_set
-from index.milvus_collections import drop_collections
+from index.milvus.milvus_collections import drop_collections
 from qa.service import QAService
 from qa.settings import Settings
 from qa.storage import milvus_target

@@ -129,7 +129,7 @@ class _PlainRecipe:
         import faiss
         from sentence_transformers import SentenceTransformer
 
-        from index.local import VECTOR_NAME
+        from index.local.layout import VECTOR_NAME
         from qa.model_source import resolve_model
 
         self.model = SentenceTransformer(resolve_model(Settings().model), device="cpu")
@@ -368,8 +368,8 @@ def measure_scale(
 def _questions_with_bm25(index_dir: Path, questions: list[str]) -> float:
     """The share of questions with a word under the lexical term cap, for which BM25 runs
     (``PassageStore.search_lexical``)."""
-    from index.local import STORE_NAME
-    from index.sqlite_store import PassageStore
+    from index.local.layout import STORE_NAME
+    from index.local.sqlite_store import PassageStore
     from qa.retrieval import lexical_terms
 
     cap = Settings().lexical_term_cap or None
@@ -401,7 +401,7 @@ def measure_served_scale(
     if not config.serve_scale:
         return None
     from bench.synthetic_corpus import build_synthetic_index
-    from index.local import STORE_NAME
+    from index.local.layout import STORE_NAME
     from qa.service import QAService
 
     # The real passages the synthetic ones are made of: the sample's articles, ingested
@@ -473,7 +473,7 @@ def _served_recall(index_dir: Path, questions: list[str]) -> dict[str, Any]:
     """The recall@10 of the served index's own vector file on the questions asked, once
     the servers have stopped (exact search holds another copy of the vectors)."""
     from bench.vector_scale import recall_of_vector_file
-    from index.local import VECTOR_NAME
+    from index.local.layout import VECTOR_NAME
     from qa.encoder import load_encoder
 
     queries = load_encoder(Settings()).encode_questions(list(dict.fromkeys(questions)))
@@ -481,7 +481,7 @@ def _served_recall(index_dir: Path, questions: list[str]) -> dict[str, Any]:
 
 
 def run_bench(config: BenchConfig, log: Path) -> dict[str, Any]:
-    from index.local import index_exists, stored_passages
+    from index.local.local_index import index_exists, stored_passages
 
     if not index_exists(config.index_dir):
         raise ValueError(f"no index at {config.index_dir}: build one with qa ingest first")

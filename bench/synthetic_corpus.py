@@ -25,9 +25,10 @@ import numpy as np
 from tqdm import tqdm
 
 from bench.vector_scale import blend
-from index.local import STORE_NAME, VECTOR_NAME, LocalIndex
+from index.local.layout import STORE_NAME, VECTOR_NAME
+from index.local.local_index import LocalIndex
+from index.local.sqlite_store import PassageStore
 from index.records import Document, PassageRow
-from index.sqlite_store import PassageStore
 
 # About a long news article's worth of text.
 PASSAGES_PER_DOCUMENT = 10

@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from index.faiss_vectors import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_LINKS
+from index.local.faiss_vectors import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_LINKS
 
-# Search beams measured; the service uses index.faiss_vectors.HNSW_EF_SEARCH.
+# Search beams measured; the service uses index.local.faiss_vectors.HNSW_EF_SEARCH.
 EF_SEARCH_VALUES = (128, 256, 1024)
 NOISE = 0.4
 CHUNK = 50_000

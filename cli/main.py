@@ -515,7 +515,7 @@ def _migrate(args: argparse.Namespace, settings: Settings) -> int:
 def _check(args: argparse.Namespace, settings: Settings) -> int:
     """0 when the index reads back whole, 1 when something is damaged (and what to
     re-ingest), 2 when there is no index to read (main prints the reason)."""
-    from index.store_check import check_local_index
+    from index.local.store_check import check_local_index
 
     if settings.backend != "local":
         print("error: `qa check` reads a local index (QA_BACKEND=local)", file=sys.stderr)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +28,43 @@ class Document:
     def author(self) -> str:
         """The byline its metadata gives (``author``: a name or a list of names), or ""."""
         return author_of(self.metadata)
+
+
+# A document's stored fields, in the order both backends keep them.
+DOCUMENT_FIELDS = (
+    "doc_id",
+    "title",
+    "text",
+    "source",
+    "url",
+    "published",
+    "metadata",
+    "content_hash",
+)
+
+
+def document_from_fields(fields: Mapping[str, Any], text: str | None = None) -> Document:
+    """A stored document, its metadata kept as JSON text. ``text`` is given by a backend
+    that keeps the text apart from the row (Milvus joins it from the passages)."""
+    metadata = fields.get("metadata")
+    return Document(
+        doc_id=str(fields["doc_id"]),
+        title=str(fields["title"]),
+        text=str(fields.get("text", "")) if text is None else text,
+        source=str(fields["source"]),
+        url=str(fields["url"]),
+        published=str(fields["published"]),
+        metadata=json.loads(str(metadata)) if metadata else {},
+        content_hash=str(fields.get("content_hash") or ""),
+    )
+
+
+def sentence_vector_bytes(vectors: np.ndarray | None) -> bytes:
+    """Sentence vectors as stored: float16, which halves the space; choosing a sentence
+    needs no more precision. Empty when there are none."""
+    if vectors is None or not len(vectors):
+        return b""
+    return np.asarray(vectors, dtype=np.float16).tobytes()
 
 
 def author_of(metadata: dict[str, Any]) -> str:

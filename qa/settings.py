@@ -12,7 +12,7 @@ from typing import Literal, get_args
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from index.local import HNSW_FROM
+from index.local.layout import HNSW_FROM
 from qa.fetch import FetchLimits
 
 # How passages are found: dense (FAISS), lexical (BM25) or their fusion.

@@ -8,11 +8,11 @@ Nothing else in ``qa`` knows which one it is given.
 from __future__ import annotations
 
 from index import LocalIndex, ModelMismatchError, PassageIndex
-from index.local import index_exists, refuse_a_broken_store
-from index.local import stored_model as stored_local_model
-from index.milvus import MilvusIndex
-from index.milvus_collections import MilvusTarget
-from index.milvus_collections import stored_model as stored_milvus_model
+from index.local.local_index import index_exists, refuse_a_broken_store
+from index.local.local_index import stored_model as stored_local_model
+from index.milvus.milvus_collections import MilvusTarget
+from index.milvus.milvus_collections import stored_model as stored_milvus_model
+from index.milvus.milvus_index import MilvusIndex
 from qa.settings import Settings
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import importlib.metadata
 from dataclasses import dataclass
 
-from index.manifest import FORMAT_VERSION
-from index.sqlite_store import SCHEMA_VERSION
+from index.local.manifest import FORMAT_VERSION
+from index.local.migrations import SCHEMA_VERSION
 from qa.settings import Settings
 
 DISTRIBUTION = "passage-qa"

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from index import Document, ModelMismatchError, SearchFilters, StorageError
-from index.milvus import filter_expression
-from index.milvus_collections import drop_collections
+from index.milvus.milvus_collections import drop_collections
+from index.milvus.milvus_index import filter_expression
 from qa.encoder import Encoder
 from qa.loaders import load_paths
 from qa.service import QAService
@@ -358,7 +358,7 @@ def test_a_milvus_lite_file_held_by_another_process_is_refused_with_a_hint(
 def test_milvus_collections_from_before_signatures_get_them(
     tmp_path: Path, encoder: Encoder
 ) -> None:
-    from index.milvus_collections import connect, disconnect
+    from index.milvus.milvus_collections import connect, disconnect
 
     settings = Settings(backend="milvus", milvus_uri=str(tmp_path / "m.db"))
     service = QAService(settings, encoder, open_index(settings, encoder.dimension))

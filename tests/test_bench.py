@@ -59,9 +59,10 @@ def test_qa_bench_refuses_bad_arguments(tmp_path: Path) -> None:
 
 def test_a_synthetic_index_is_made_of_real_sentences_and_reused(tmp_path: Path) -> None:
     from bench.synthetic_corpus import DONE_NAME, build_synthetic_index, read_source
-    from index.local import STORE_NAME, LocalIndex
-    from index.manifest import read_manifest
-    from index.sqlite_store import PassageStore
+    from index.local.layout import STORE_NAME
+    from index.local.local_index import LocalIndex
+    from index.local.manifest import read_manifest
+    from index.local.sqlite_store import PassageStore
     from qa.service import QAService
     from qa.settings import Settings
 

@@ -18,11 +18,11 @@ from index import (
     ReadOnlyIndexError,
     StorageError,
 )
-from index.base import SearchFilters
 from index.errors import storage_error
-from index.faiss_vectors import HNSW_EF_CONSTRUCTION
-from index.local import STORE_NAME, VECTOR_NAME
-from index.manifest import read_manifest
+from index.local.faiss_vectors import HNSW_EF_CONSTRUCTION
+from index.local.layout import STORE_NAME, VECTOR_NAME
+from index.local.manifest import read_manifest
+from index.protocol import SearchFilters
 
 DIMENSION = 16
 MODEL = "test-model"
@@ -189,9 +189,9 @@ def test_writes_through_another_handle_are_picked_up(
 ) -> None:
     """Two handles in one process, checking at every search; tests/test_api_e2e.py runs
     the same across real processes at the real interval."""
-    import index.local
+    import index.local.local_index
 
-    monkeypatch.setattr(index.local, "REFRESH_INTERVAL_SECONDS", 0.0)
+    monkeypatch.setattr(index.local.local_index, "REFRESH_INTERVAL_SECONDS", 0.0)
     server = LocalIndex(tmp_path / "index", MODEL, DIMENSION)
     add(server, "a", [1])
     ingest = LocalIndex(tmp_path / "index", MODEL, DIMENSION)  # another writer's handle
@@ -294,25 +294,6 @@ def test_term_counts_follow_additions_replacements_and_deletions(tmp_path: Path)
     index.close()
 
 
-def test_term_counts_are_counted_again_when_another_writer_left_them_behind(
-    tmp_path: Path,
-) -> None:
-    import sqlite3
-
-    index = LocalIndex(tmp_path / "index", MODEL, DIMENSION)
-    add_texts(index, "a", ["river bank", "river mouth", "river delta"])
-    index.close()
-    # As a version that does not keep the counts would leave the store: a write since.
-    with sqlite3.connect(tmp_path / "index" / STORE_NAME) as connection:
-        connection.execute("DELETE FROM term_passages")
-        connection.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
-    reopened = LocalIndex(tmp_path / "index", MODEL, DIMENSION)
-    kept, counted = stored_term_counts(tmp_path / "index")
-    assert kept == counted and kept["river"] == 3
-    assert reopened.search_lexical(["river", "bank"], 10, term_cap=2) != []
-    assert len(reopened.search_lexical(["river"], 10, term_cap=2)) == 0
-
-
 def test_a_word_the_tokenizer_splits_is_capped_by_its_phrase_count(index: LocalIndex) -> None:
     add_texts(index, "a", ["river_bank one", "river_bank two", "river bank three", "river"])
 
@@ -351,8 +332,8 @@ def test_passages_come_back_with_their_own_sentence_vectors(index: LocalIndex) -
 def test_huge_pages_leave_the_vector_index_and_its_answers_as_they_were() -> None:
     import sys
 
-    from index.faiss_vectors import VectorIndex
-    from index.huge_pages import HUGE_PAGE, collapse_into_huge_pages
+    from index.local.faiss_vectors import VectorIndex
+    from index.local.huge_pages import HUGE_PAGE, collapse_into_huge_pages
 
     rng = np.random.default_rng(0)
     vectors = rng.normal(size=(20_000, 64)).astype(np.float32)  # 5 MB: whole 2 MB pages
@@ -390,50 +371,10 @@ def test_passage_vectors_come_from_memory_or_from_the_store(tmp_path: Path) -> N
     assert server.passage_vectors([10_000]) == {}
 
 
-def test_a_store_from_before_the_lexical_index_gets_one(tmp_path: Path) -> None:
-    import sqlite3
-
-    index = LocalIndex(tmp_path / "index", MODEL, DIMENSION)
-    add_texts(index, "a", ["river bank", "money bank"])
-    index.close()
-    with sqlite3.connect(tmp_path / "index" / STORE_NAME) as connection:
-        connection.execute("DELETE FROM passages_fts")
-    reopened = LocalIndex(tmp_path / "index", MODEL, DIMENSION)
-    assert len(reopened.search_lexical(["bank"], 10)) == 2
-
-
-def test_a_store_from_before_signatures_and_bylines_gets_them(tmp_path: Path) -> None:
-    import sqlite3
-
-    index = LocalIndex(tmp_path / "index", MODEL, DIMENSION)
-    words = " ".join(f"word{n}" for n in range(40))
-    for doc_id in ("a", "b"):
-        document = Document(doc_id, "T", words, metadata={"author": f"Writer {doc_id}"})
-        index.add_document(document, [PassageRow(0, doc_id, 0, 0, 6, "word0 ")], unit(1)[None])
-    add(index, "c", [2])
-    index.close()
-    # As a version that does not keep them would leave the store: none, and a write since.
-    with sqlite3.connect(tmp_path / "index" / STORE_NAME) as connection:
-        for table in ("copy_signatures", "copy_bands", "bylines"):
-            connection.execute(f"DELETE FROM {table}")
-        connection.execute("INSERT INTO bylines VALUES ('gone', 'Nobody')")
-        connection.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
-    reopened = LocalIndex(tmp_path / "index", MODEL, DIMENSION)
-    found = reopened.near_copies(["a", "b", "c"], 0.7)
-    assert found == {"a": [("b", 1.0)], "b": [("a", 1.0)], "c": []}
-    cited = reopened.results([(1, 1.0), (2, 1.0)])  # the passages of a and b, keys in order
-    assert {r.document.doc_id: r.document.author for r in cited} == {
-        "a": "Writer a", "b": "Writer b"
-    }  # fmt: skip
-    with sqlite3.connect(tmp_path / "index" / STORE_NAME) as connection:
-        assert connection.execute("SELECT COUNT(*) FROM bylines").fetchone() == (3,)
-    reopened.close()
-
-
 def test_a_new_store_keeps_a_passage_row_in_one_page(tmp_path: Path) -> None:
     import sqlite3
 
-    from index.sqlite_store import PAGE_SIZE
+    from index.local.sqlite_store import PAGE_SIZE
 
     LocalIndex(tmp_path / "index", MODEL, DIMENSION).close()
     with sqlite3.connect(tmp_path / "index" / STORE_NAME) as connection:
@@ -520,12 +461,12 @@ def test_storage_errors_name_their_cause(error: Exception, kind: type, says: str
 def test_a_write_that_fails_leaves_no_temporary_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import index.manifest
+    import index.local.manifest
 
     def full(*_: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(index.manifest.os, "replace", full)
+    monkeypatch.setattr(index.local.manifest.os, "replace", full)
     with pytest.raises(DiskFullError):
-        index.manifest.write_atomically(tmp_path / "vectors.faiss", b"x" * 100)
+        index.local.manifest.write_atomically(tmp_path / "vectors.faiss", b"x" * 100)
     assert list(tmp_path.iterdir()) == []

@@ -1,6 +1,6 @@
-"""The layers import one way, index <- qa <- api / eval <- bench <- cli, and no module imports
-itself back through others. Read from the source with ``ast``, imports inside functions
-included."""
+"""The layers import one way, index <- qa <- api / eval <- bench <- cli, the subpackages of a
+layer keep to their own parts, and no module imports itself back through others. Read from
+the source with ``ast``, imports inside functions (and under ``TYPE_CHECKING``) included."""
 
 from __future__ import annotations
 
@@ -17,6 +17,13 @@ ALLOWED = {
     "eval": {"qa", "index"},
     "bench": {"qa", "index", "eval"},
     "cli": {"qa", "index", "api", "eval", "bench"},
+}
+
+# Within a layer: the subpackages each part may import, besides itself and the layer's
+# shared modules (those in no subpackage). The shared modules import no subpackage, except
+# the package itself, which names the backends' classes for callers.
+SUBPACKAGES = {
+    "index": {"index.local": set(), "index.milvus": set()},
 }
 
 
@@ -79,3 +86,41 @@ def test_no_module_imports_itself_back() -> None:
         if module not in state:
             visit(module, [module])
     assert cycles == []
+
+
+def subpackage_of(module: str) -> str | None:
+    layer = module.split(".")[0]
+    return next(
+        (
+            sub
+            for sub in SUBPACKAGES.get(layer, {})
+            if module == sub or module.startswith(sub + ".")
+        ),
+        None,
+    )
+
+
+def test_each_subpackage_imports_only_the_shared_modules_and_what_it_may() -> None:
+    wrong = []
+    for module, imported_modules in modules().items():
+        layer = module.split(".")[0]
+        if layer not in SUBPACKAGES or module == layer:
+            continue
+        own = subpackage_of(module)
+        may = SUBPACKAGES[layer][own] if own else set()
+        for imported in imported_modules:
+            target = subpackage_of(imported)
+            if imported.split(".")[0] == layer and target not in {None, own, *may}:
+                wrong.append(f"{module} imports {imported}")
+    assert wrong == []
+
+
+def test_the_layer_test_sees_every_subpackage() -> None:
+    found = {
+        module_name(path.parent)
+        for layer in ALLOWED
+        for path in (ROOT / layer).glob("*/__init__.py")
+    }
+    declared = {sub for subs in SUBPACKAGES.values() for sub in subs}
+    # api.routes is not a part beside others but the top of api: app.py gathers its routers.
+    assert found - {"api.routes"} == declared

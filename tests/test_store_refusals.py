@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from index.local import STORE_NAME
-from index.sqlite_store import PassageStore
+from index.local.layout import STORE_NAME
+from index.local.sqlite_store import PassageStore
 from tests.conftest import FIXTURE_ARTICLES
 from tests.servers import run_cli
 

@@ -3,7 +3,8 @@
 It is the source of truth of an index directory. Every write is one transaction, so an
 interrupted ingest leaves whole documents or none, and a write is durable once it commits
 (WAL journal, ``synchronous=FULL``). The FAISS file is derived from it; the ``generation``
-counter, bumped by every write, tells whether a FAISS file is stale.
+counter, bumped by every write, tells whether a FAISS file is stale. Its schema, and how a
+store of an older version is brought up to date, is ``index.local.migrations``.
 """
 
 from __future__ import annotations
@@ -20,101 +21,37 @@ from typing import Any
 import numpy as np
 
 from index import near_copies
-from index.base import SearchFilters
 from index.errors import CorruptIndexError, ModelMismatchError, storage_error
-from index.fts_terms import TOKENIZER, TermSplitter
-from index.records import Document, PassageRow, author_of
+from index.local.fts_terms import TermSplitter
+from index.local.migrations import (
+    delete_signature_and_byline,
+    migrate,
+    write_signature_and_byline,
+)
+from index.protocol import SearchFilters
+from index.records import (
+    DOCUMENT_FIELDS,
+    Document,
+    PassageRow,
+    document_from_fields,
+    sentence_vector_bytes,
+)
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
 # Passage dates remembered for recency (about 100 bytes each).
 PUBLISHED_CACHE = 200_000
 PAGE_SIZE = 16384
 
-_SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS meta (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS documents (
-    doc_id TEXT PRIMARY KEY,
-    title TEXT NOT NULL,
-    source TEXT NOT NULL,
-    url TEXT NOT NULL,
-    published TEXT NOT NULL,
-    text TEXT NOT NULL,
-    metadata TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
-    added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
-);
--- AUTOINCREMENT: a passage key is never reused, so a stale vector id can never
--- point at a different passage.
-CREATE TABLE IF NOT EXISTS passages (
-    key INTEGER PRIMARY KEY AUTOINCREMENT,
-    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
-    ordinal INTEGER NOT NULL,
-    start_offset INTEGER NOT NULL,
-    end_offset INTEGER NOT NULL,
-    text TEXT NOT NULL,
-    vector BLOB NOT NULL,
-    sentence_spans TEXT NOT NULL DEFAULT '[]',
-    sentence_vectors BLOB
-);
-CREATE INDEX IF NOT EXISTS passages_by_doc ON passages(doc_id, ordinal);
-CREATE INDEX IF NOT EXISTS documents_by_source ON documents(source);
-CREATE INDEX IF NOT EXISTS documents_by_published ON documents(published);
--- The lexical index: one row per passage (rowid = passage key), with its document's title.
--- Written in the same transactions as the passages, so it is never out of step with them.
-CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5(
-    title, text, tokenize = '{TOKENIZER}'
-);
--- How many passages of the lexical index hold each of its terms, kept in the same
--- transactions, so that BM25 can leave out the common ones with one read.
-CREATE TABLE IF NOT EXISTS term_passages (
-    term TEXT PRIMARY KEY,
-    passages INTEGER NOT NULL
-) WITHOUT ROWID;
--- Near-copy signatures (index.near_copies) and their LSH band keys, a row a document and
--- a row a band, written in the same transactions as the documents.
-CREATE TABLE IF NOT EXISTS copy_signatures (
-    doc_id TEXT PRIMARY KEY,
-    signature BLOB NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS copy_bands (
-    band INTEGER NOT NULL,
-    doc_id TEXT NOT NULL,
-    PRIMARY KEY (band, doc_id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS copy_bands_by_doc ON copy_bands(doc_id);
--- Each document's author (metadata's "author"), for citations: the metadata column comes
--- after the text, so reading it would read every cited article whole.
-CREATE TABLE IF NOT EXISTS bylines (
-    doc_id TEXT PRIMARY KEY,
-    author TEXT NOT NULL
-) WITHOUT ROWID;
-"""
-
-_DOCUMENT_COLUMNS = "doc_id, title, text, source, url, published, metadata, content_hash"
+_DOCUMENT_COLUMNS = ", ".join(DOCUMENT_FIELDS)
 
 
 def _document_from_row(row: Sequence[object]) -> Document:
-    doc_id, title, text, source, url, published, metadata, content_hash = row
-    return Document(
-        doc_id=str(doc_id),
-        title=str(title),
-        text=str(text),
-        source=str(source),
-        url=str(url),
-        published=str(published),
-        metadata=json.loads(str(metadata)),
-        content_hash=str(content_hash),
-    )
+    return document_from_fields(dict(zip(DOCUMENT_FIELDS, row, strict=True)))
 
 
 def _sentence_blob(vectors: np.ndarray | None) -> bytes | None:
-    # float16 halves the space; the choice of a sentence does not need more precision.
-    return None if vectors is None else np.asarray(vectors, dtype=np.float16).tobytes()
+    return sentence_vector_bytes(vectors) or None
 
 
 def _sentence_matrix(sentences: int, blob: bytes | None) -> np.ndarray | None:
@@ -232,11 +169,7 @@ class PassageStore:
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = FULL")
             self._conn.execute("PRAGMA foreign_keys = ON")
-            self._conn.executescript(_SCHEMA)
-            self._check_schema_version()
-            self._fill_lexical_index()
-            self._fill_term_passages()
-            self._fill_document_extras()
+            migrate(self._conn, path)
         except sqlite3.DatabaseError as error:
             raise storage_error(error, path) from error
 
@@ -327,102 +260,6 @@ class PassageStore:
             (key, value),
         )
 
-    def _check_schema_version(self) -> None:
-        version = self._meta("schema_version")
-        if version is None:
-            self._set_meta("schema_version", str(SCHEMA_VERSION))
-        elif int(version) != SCHEMA_VERSION:
-            raise CorruptIndexError(
-                f"the passage store {self.path} has schema version {version}; this version of "
-                f"passage-qa reads version {SCHEMA_VERSION}"
-            )
-
-    def _fill_lexical_index(self) -> None:
-        """Fill the lexical index of a store from before it existed.
-
-        Passages and their lexical rows are written in the same transactions, so the two
-        are either both empty or both filled: this check, unlike counting them, reads
-        next to nothing.
-        """
-        (lacking,) = self._conn.execute(
-            "SELECT EXISTS (SELECT 1 FROM passages) AND NOT EXISTS (SELECT 1 FROM passages_fts)"
-        ).fetchone()
-        if not lacking:
-            return
-        with self._transaction():
-            self._conn.execute("DELETE FROM passages_fts")
-            self._conn.execute(
-                "INSERT INTO passages_fts(rowid, title, text) SELECT p.key, d.title, p.text "
-                "FROM passages p JOIN documents d ON d.doc_id = p.doc_id"
-            )
-
-    def _fill_term_passages(self) -> None:
-        """Count the passages holding each term, where the counts are not those of the
-        store's latest write: a store from before they were kept, or one written since by a
-        version that does not keep them. One read of the lexical index, seconds at a million
-        passages."""
-        if self._term_passages_current():
-            return
-        with self._transaction():
-            if not self._term_passages_current():  # unless another process just did
-                self._conn.execute(
-                    "CREATE VIRTUAL TABLE IF NOT EXISTS temp.passages_vocab "
-                    "USING fts5vocab(main, passages_fts, row)"
-                )
-                self._conn.execute("DELETE FROM term_passages")
-                self._conn.execute(
-                    "INSERT INTO term_passages(term, passages) "
-                    "SELECT term, doc FROM temp.passages_vocab"
-                )
-                self._set_meta("term_passages_generation", self._meta("generation") or "0")
-
-    def _fill_document_extras(self) -> None:
-        """Write the signatures and bylines a store lacks: one from before they were kept, or
-        one written since by a version that does not keep them (its writes leave the
-        generation ahead of ``extras_generation``)."""
-        if self._meta("extras_generation") == (self._meta("generation") or "0"):
-            return
-        with self._transaction():
-            for table in ("copy_signatures", "copy_bands", "bylines"):
-                self._conn.execute(
-                    f"DELETE FROM {table} WHERE doc_id NOT IN (SELECT doc_id FROM documents)"
-                )
-            (lacking_count,) = self._conn.execute(
-                "SELECT COUNT(*) FROM documents WHERE doc_id NOT IN "
-                "(SELECT doc_id FROM copy_signatures) OR doc_id NOT IN (SELECT doc_id FROM bylines)"
-            ).fetchone()
-            if lacking_count:
-                # About 5 ms a 5,000-character article: over an hour for a million, once.
-                log.info("writing near-copy signatures of %d documents", lacking_count)
-            # In batches: each one written no longer lacks, and texts are not all in memory.
-            while lacking := self._conn.execute(
-                "SELECT doc_id, text, metadata FROM documents "
-                "WHERE doc_id NOT IN (SELECT doc_id FROM copy_signatures) "
-                "OR doc_id NOT IN (SELECT doc_id FROM bylines) LIMIT 1000"
-            ).fetchall():
-                for doc_id, text, metadata in lacking:
-                    self._delete_extras(doc_id)
-                    self._write_extras(doc_id, text, json.loads(metadata))
-            self._set_meta("extras_generation", self._meta("generation") or "0")
-
-    def _write_extras(self, doc_id: str, text: str, metadata: dict[str, Any]) -> None:
-        signature = near_copies.signature(text)
-        self._conn.execute(
-            "INSERT INTO copy_signatures(doc_id, signature) VALUES (?, ?)",
-            (doc_id, near_copies.to_bytes(signature)),
-        )
-        self._conn.executemany(
-            "INSERT OR IGNORE INTO copy_bands(band, doc_id) VALUES (?, ?)",
-            [(band, doc_id) for band in near_copies.band_keys(signature)],
-        )
-        self._conn.execute(
-            "INSERT INTO bylines(doc_id, author) VALUES (?, ?)", (doc_id, author_of(metadata))
-        )
-
-    def _delete_extras(self, doc_id: str) -> None:
-        for table in ("copy_signatures", "copy_bands", "bylines"):
-            self._conn.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
-
     @contextmanager
     def _transaction(self) -> Iterator[None]:
         """One write transaction: committed when the block ends, rolled back when it
@@ -439,9 +276,6 @@ class PassageStore:
         except sqlite3.OperationalError as error:
             # Named by its cause (full disk, read-only), not as SQLite's generic failure.
             raise storage_error(error, self.path.parent) from error
-
-    def _term_passages_current(self) -> bool:
-        return self._meta("term_passages_generation") == (self._meta("generation") or "0")
 
     def bind_model(self, model: str, dimension: int) -> None:
         """Record the encoder of a new store, or refuse a store built with another one."""
@@ -493,7 +327,9 @@ class PassageStore:
                     document.content_hash,
                 ),
             )
-            self._write_extras(document.doc_id, document.text, document.metadata)
+            write_signature_and_byline(
+                self._conn, document.doc_id, document.text, document.metadata
+            )
             keys = []
             for passage, vector in zip(passages, vectors, strict=True):
                 cursor = self._conn.execute(
@@ -544,7 +380,7 @@ class PassageStore:
         self._conn.executemany("DELETE FROM passages_fts WHERE rowid = ?", [(k,) for k in keys])
         self._conn.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
         self._conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
-        self._delete_extras(doc_id)
+        delete_signature_and_byline(self._conn, doc_id)
         return keys
 
     def _count_terms(self, passages: list[tuple[str, str]], sign: int) -> None:
@@ -564,10 +400,6 @@ class PassageStore:
     def _bump_generation(self) -> int:
         generation = str(int(self._meta("generation") or 0) + 1)
         self._set_meta("generation", generation)
-        # The term counts, signatures and bylines were kept in this write: they are this
-        # generation's.
-        self._set_meta("term_passages_generation", generation)
-        self._set_meta("extras_generation", generation)
         return int(generation)
 
     # -- reads -------------------------------------------------------------------

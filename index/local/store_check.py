@@ -11,16 +11,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from index.errors import CorruptIndexError, StorageError
-from index.faiss_vectors import VectorIndex
-from index.local import (
-    STORE_NAME,
-    VECTOR_NAME,
-    index_exists,
-    refuse_a_lost_store,
-    why_vectors_stale,
-)
-from index.manifest import Manifest, read_manifest
-from index.sqlite_store import PassageStore
+from index.local.faiss_vectors import VectorIndex
+from index.local.layout import STORE_NAME, VECTOR_NAME
+from index.local.local_index import index_exists, refuse_a_lost_store, why_vectors_stale
+from index.local.manifest import Manifest, read_manifest
+from index.local.sqlite_store import PassageStore
 
 
 @dataclass(frozen=True)

@@ -23,26 +23,22 @@ from typing import TypeVar
 
 import numpy as np
 
-from index.base import SearchFilters, SearchResult
 from index.errors import CorruptIndexError, storage_error
-from index.faiss_vectors import HNSW_EF_CONSTRUCTION, VectorIndex
-from index.huge_pages import collapse_into_huge_pages
-from index.manifest import FORMAT_VERSION, Manifest, read_manifest, write_manifest
+from index.local.faiss_vectors import HNSW_EF_CONSTRUCTION, VectorIndex
+from index.local.huge_pages import collapse_into_huge_pages
+from index.local.layout import HNSW_FROM, STORE_NAME, VECTOR_NAME
+from index.local.manifest import FORMAT_VERSION, Manifest, read_manifest, write_manifest
+from index.local.sqlite_store import PassageStore
+from index.protocol import SearchFilters, SearchResult
 from index.records import Document, PassageRow
-from index.sqlite_store import PassageStore
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-STORE_NAME = "passages.sqlite3"
-VECTOR_NAME = "vectors.faiss"
 # How often a search looks whether another process wrote to the store.
 REFRESH_INTERVAL_SECONDS = 1.0
-# Passages from which the vector index is HNSW: below, exact search still takes a few
-# milliseconds at most; above, it grows with the index while HNSW's stays under one.
-HNSW_FROM = 200_000
-# Vector indexes this large are backed by huge pages (index.huge_pages); smaller ones fit
+# Vector indexes this large are backed by huge pages (index.local.huge_pages); smaller ones fit
 # the processor's ordinary page tables well enough.
 HUGE_PAGES_FROM_BYTES = 256 << 20
 

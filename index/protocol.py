@@ -1,7 +1,7 @@
 """The small interface every storage engine implements.
 
-FAISS + SQLite (``index.local.LocalIndex``) is the embedded default; an engine for more
-passages than one machine holds is another implementation of the same protocol.
+FAISS + SQLite (``index.local``) is the embedded default; Milvus (``index.milvus``), for
+more passages than one machine holds, implements the same protocol.
 """
 
 from __future__ import annotations

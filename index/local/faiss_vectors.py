@@ -19,7 +19,7 @@ import faiss
 import numpy as np
 
 from index.errors import CorruptIndexError
-from index.manifest import write_atomically
+from index.local.manifest import write_atomically
 
 # HNSW: links a node, the beam while building and while searching.
 HNSW_LINKS = 32

@@ -17,7 +17,7 @@ new passages, text and signature first, then the document row naming the new ver
 then the old version's rows deleted by key. Readers keep only passages whose version is
 their document's, so a reader sees the old passages or the new ones, never a mix. The
 model binding (model name and dimension) is kept in the passages collection's properties.
-Making the collections and connecting to them is ``index.milvus_collections``.
+Making the collections and connecting to them is ``index.milvus.milvus_collections``.
 
 A ``.db`` URI is milvus-lite, Milvus's embedded mode: a single process holds the file, its
 analyzer has no English stemming (``standard`` is used), and rows written are searched
@@ -40,9 +40,8 @@ from typing import Any
 import numpy as np
 
 from index import near_copies
-from index.base import SearchFilters, SearchResult
 from index.errors import CorruptIndexError, ModelMismatchError, StorageError
-from index.milvus_collections import (
+from index.milvus.milvus_collections import (
     MAX_VARCHAR_BYTES,
     PLACEHOLDER,
     PLACEHOLDER_DIM,
@@ -54,7 +53,8 @@ from index.milvus_collections import (
     create_copies,
     disconnect,
 )
-from index.records import Document, PassageRow
+from index.protocol import SearchFilters, SearchResult
+from index.records import Document, PassageRow, document_from_fields, sentence_vector_bytes
 
 log = logging.getLogger(__name__)
 
@@ -118,11 +118,9 @@ def _string_list(values: Sequence[str]) -> str:
 
 
 def _encode_vectors(vectors: np.ndarray | None) -> str:
-    """Sentence vectors as base64 float16; empty when absent or over the VARCHAR limit
-    (the highlight then falls back to word overlap for that passage)."""
-    if vectors is None or not len(vectors):
-        return ""
-    encoded = base64.b64encode(np.asarray(vectors, dtype=np.float16).tobytes()).decode()
+    """Sentence vectors as base64; empty when absent or over the VARCHAR limit (the
+    highlight then falls back to word overlap for that passage)."""
+    encoded = base64.b64encode(sentence_vector_bytes(vectors)).decode()
     return encoded if len(encoded) <= MAX_VARCHAR_BYTES else ""
 
 
@@ -629,14 +627,4 @@ def _cited(row: dict[str, Any]) -> Document:
 
 
 def _document_from_row(row: dict[str, Any], text: str = "") -> Document:
-    metadata = row.get("metadata")
-    return Document(
-        doc_id=row["doc_id"],
-        title=row["title"],
-        text=text,
-        source=row["source"],
-        url=row["url"],
-        published=row["published"],
-        metadata=json.loads(metadata) if metadata else {},
-        content_hash=row.get("content_hash", ""),
-    )
+    return document_from_fields(row, text)

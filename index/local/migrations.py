@@ -1,0 +1,237 @@
+"""The passage store's schema, as numbered migrations run in order when a store opens.
+
+A store records the number of the last migration it has had (``meta.schema_version``;
+0 for a new, empty file). Opening runs the ones after it, each in its own write
+transaction that first reads the number again, so two processes opening one old store
+migrate it once. A store of a later number than this version knows is refused: this
+version would write it without what the later ones keep.
+
+Each migration makes its tables and fills them from what the store already holds, so a
+store of any older version ends as a new one would be.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+from index import near_copies
+from index.errors import CorruptIndexError
+from index.local.fts_terms import TOKENIZER
+from index.records import author_of
+
+log = logging.getLogger(__name__)
+
+# Documents whose near-copy signatures are written in one go when a store lacks them.
+SIGNATURE_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Migration:
+    number: int
+    what: str
+    apply: Callable[[sqlite3.Connection], None]
+
+
+def _run_script(conn: sqlite3.Connection, script: str) -> None:
+    # Statement by statement: executescript would commit the migration's transaction.
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def _documents_and_passages(conn: sqlite3.Connection) -> None:
+    _run_script(
+        conn,
+        """
+        CREATE TABLE IF NOT EXISTS documents (
+            doc_id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            source TEXT NOT NULL,
+            url TEXT NOT NULL,
+            published TEXT NOT NULL,
+            text TEXT NOT NULL,
+            metadata TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+        );
+        -- AUTOINCREMENT: a passage key is never reused, so a stale vector id can never
+        -- point at a different passage.
+        CREATE TABLE IF NOT EXISTS passages (
+            key INTEGER PRIMARY KEY AUTOINCREMENT,
+            doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+            ordinal INTEGER NOT NULL,
+            start_offset INTEGER NOT NULL,
+            end_offset INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            vector BLOB NOT NULL,
+            sentence_spans TEXT NOT NULL DEFAULT '[]',
+            sentence_vectors BLOB
+        );
+        CREATE INDEX IF NOT EXISTS passages_by_doc ON passages(doc_id, ordinal);
+        CREATE INDEX IF NOT EXISTS documents_by_source ON documents(source);
+        CREATE INDEX IF NOT EXISTS documents_by_published ON documents(published);
+        """,
+    )
+
+
+def _lexical_index(conn: sqlite3.Connection) -> None:
+    # One row per passage (rowid = passage key), with its document's title; written in the
+    # same transactions as the passages, so it is never out of step with them.
+    (existed,) = conn.execute(
+        "SELECT COUNT(*) FROM sqlite_master WHERE name = 'passages_fts'"
+    ).fetchone()
+    conn.execute(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS passages_fts USING fts5("
+        f"title, text, tokenize = '{TOKENIZER}')"
+    )
+    if existed:
+        # A store that kept it without recording so: its rows are the passages' already.
+        (empty,) = conn.execute("SELECT NOT EXISTS (SELECT 1 FROM passages_fts)").fetchone()
+        if not empty:
+            return
+        conn.execute("DELETE FROM passages_fts")
+    conn.execute(
+        "INSERT INTO passages_fts(rowid, title, text) SELECT p.key, d.title, p.text "
+        "FROM passages p JOIN documents d ON d.doc_id = p.doc_id"
+    )
+
+
+def _term_counts(conn: sqlite3.Connection) -> None:
+    # How many passages of the lexical index hold each term, so that BM25 can leave out
+    # the common ones with one read; counted from the index itself, seconds at a million.
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS term_passages ("
+        "term TEXT PRIMARY KEY, passages INTEGER NOT NULL) WITHOUT ROWID"
+    )
+    conn.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.passages_vocab "
+        "USING fts5vocab(main, passages_fts, row)"
+    )
+    conn.execute("DELETE FROM term_passages")
+    conn.execute(
+        "INSERT INTO term_passages(term, passages) SELECT term, doc FROM temp.passages_vocab"
+    )
+    conn.execute("DROP TABLE temp.passages_vocab")
+
+
+def _signatures_and_bylines(conn: sqlite3.Connection) -> None:
+    # Near-copy signatures and their LSH band keys, a row a document and a row a band; and
+    # each document's author for citations (reading the metadata column would read every
+    # cited article whole, as it comes after the text).
+    _run_script(
+        conn,
+        """
+        CREATE TABLE IF NOT EXISTS copy_signatures (
+            doc_id TEXT PRIMARY KEY,
+            signature BLOB NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS copy_bands (
+            band INTEGER NOT NULL,
+            doc_id TEXT NOT NULL,
+            PRIMARY KEY (band, doc_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS copy_bands_by_doc ON copy_bands(doc_id);
+        CREATE TABLE IF NOT EXISTS bylines (
+            doc_id TEXT PRIMARY KEY,
+            author TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    )
+    for table in ("copy_signatures", "copy_bands", "bylines"):
+        conn.execute(f"DELETE FROM {table} WHERE doc_id NOT IN (SELECT doc_id FROM documents)")
+    lacking_where = (
+        "doc_id NOT IN (SELECT doc_id FROM copy_signatures) "
+        "OR doc_id NOT IN (SELECT doc_id FROM bylines)"
+    )
+    (lacking,) = conn.execute(f"SELECT COUNT(*) FROM documents WHERE {lacking_where}").fetchone()
+    if lacking:
+        # About 5 ms a 5,000-character article: over an hour for a million, once.
+        log.info("writing near-copy signatures of %d documents", lacking)
+    with tqdm(
+        total=lacking, desc="near-copy signatures", unit="doc", disable=lacking < SIGNATURE_BATCH
+    ) as progress:
+        # In batches: each one written no longer lacks, and texts are not all in memory.
+        while rows := conn.execute(
+            f"SELECT doc_id, text, metadata FROM documents WHERE {lacking_where} "
+            f"LIMIT {SIGNATURE_BATCH}"
+        ).fetchall():
+            for doc_id, text, metadata in rows:
+                delete_signature_and_byline(conn, doc_id)
+                write_signature_and_byline(conn, doc_id, text, json.loads(metadata))
+            progress.update(len(rows))
+    # What versions before numbered migrations kept to tell whether these were current.
+    conn.execute("DELETE FROM meta WHERE key IN ('term_passages_generation', 'extras_generation')")
+
+
+def write_signature_and_byline(
+    conn: sqlite3.Connection, doc_id: str, text: str, metadata: dict[str, object]
+) -> None:
+    signature = near_copies.signature(text)
+    conn.execute(
+        "INSERT INTO copy_signatures(doc_id, signature) VALUES (?, ?)",
+        (doc_id, near_copies.to_bytes(signature)),
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO copy_bands(band, doc_id) VALUES (?, ?)",
+        [(band, doc_id) for band in near_copies.band_keys(signature)],
+    )
+    conn.execute("INSERT INTO bylines(doc_id, author) VALUES (?, ?)", (doc_id, author_of(metadata)))
+
+
+def delete_signature_and_byline(conn: sqlite3.Connection, doc_id: str) -> None:
+    for table in ("copy_signatures", "copy_bands", "bylines"):
+        conn.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
+
+
+MIGRATIONS = (
+    Migration(1, "documents and passages", _documents_and_passages),
+    Migration(2, "the lexical index (FTS5)", _lexical_index),
+    Migration(3, "passages a term, for BM25's common words", _term_counts),
+    Migration(4, "near-copy signatures and bylines", _signatures_and_bylines),
+)
+SCHEMA_VERSION = MIGRATIONS[-1].number
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return 0 if row is None else int(row[0])
+
+
+def migrate(conn: sqlite3.Connection, path: Path, up_to: int = SCHEMA_VERSION) -> None:
+    """Run the migrations a store lacks, up to ``up_to`` (tests stop early to make an
+    older store). ``conn`` is in autocommit mode: each migration is its own transaction."""
+    found = schema_version(conn)
+    if found > SCHEMA_VERSION:
+        raise CorruptIndexError(
+            f"the passage store {path} has schema version {found}; this version of "
+            f"passage-qa reads versions up to {SCHEMA_VERSION}: upgrade passage-qa"
+        )
+    for migration in MIGRATIONS[:up_to]:
+        if schema_version(conn) >= migration.number:  # a cheap read before taking the lock
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if schema_version(conn) < migration.number:  # unless another process just did
+                if found:  # a store made by an older version, not a new one
+                    log.info(
+                        "migrating %s to schema %d: %s", path, migration.number, migration.what
+                    )
+                migration.apply(conn)
+                conn.execute(
+                    "INSERT INTO meta(key, value) VALUES ('schema_version', ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    (str(migration.number),),
+                )
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise

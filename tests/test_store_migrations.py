@@ -1,0 +1,158 @@
+"""A passage store of every older schema version opens as a new one would be: each is made
+by the migrations up to its number and filled with rows the way that version wrote them,
+then opened by ``LocalIndex`` and read back whole."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index import CorruptIndexError, Document, LocalIndex, PassageRow
+from index.local.layout import STORE_NAME
+from index.local.migrations import MIGRATIONS, SCHEMA_VERSION, migrate, schema_version
+from index.local.store_check import check_local_index
+
+DIMENSION = 8
+MODEL = "test-model"
+WORDS = " ".join(f"word{n}" for n in range(60))
+# Two copies of one article and another: what near-copy lookups find once signatures exist.
+ARTICLES = {
+    "a": ("River banks", f"The river bank flooded. {WORDS}", "Writer A"),
+    "b": ("River banks, again", f"The river bank flooded. {WORDS}", "Writer B"),
+    "c": ("Money", "The central bank raised its rate. The money markets fell.", ""),
+}
+
+
+def unit_vector(seed: int) -> np.ndarray:
+    values = np.random.default_rng(seed).normal(size=DIMENSION).astype(np.float32)
+    return values / np.linalg.norm(values)
+
+
+def vector(seed: int) -> bytes:
+    return unit_vector(seed).tobytes()
+
+
+def old_store(directory: Path, version: int) -> Path:
+    """A store as a version of this schema left it: its tables, and rows in each of them."""
+    directory.mkdir()
+    path = directory / STORE_NAME
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, path, up_to=version)
+    conn.execute("INSERT INTO meta VALUES ('model', ?), ('dimension', ?)", (MODEL, DIMENSION))
+    conn.execute("INSERT INTO meta VALUES ('generation', '3')")
+    for seed, (doc_id, (title, text, author)) in enumerate(ARTICLES.items()):
+        metadata = json.dumps({"author": author} if author else {})
+        conn.execute(
+            "INSERT INTO documents(doc_id, title, source, url, published, text, metadata, "
+            "content_hash) VALUES (?, ?, 'Wire', '', '2026-01-0' || ?, ?, ?, ?)",
+            (doc_id, title, seed + 1, text, metadata, f"hash-{doc_id}"),
+        )
+        end = text.index(".") + 1
+        cursor = conn.execute(
+            "INSERT INTO passages(doc_id, ordinal, start_offset, end_offset, text, vector, "
+            "sentence_spans) VALUES (?, 0, 0, ?, ?, ?, ?)",
+            (doc_id, end, text[:end], vector(seed), json.dumps([[0, end]])),
+        )
+        if version >= 2:  # that version kept the lexical index in the same transaction
+            conn.execute(
+                "INSERT INTO passages_fts(rowid, title, text) VALUES (?, ?, ?)",
+                (cursor.lastrowid, title, text[:end]),
+            )
+    if version >= 3:  # and the counts of passages a term, as its writes kept them
+        conn.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, passages_fts, row)")
+        conn.execute("INSERT INTO term_passages SELECT term, doc FROM temp.vocab")
+    conn.close()
+    return directory
+
+
+def term_counts(path: Path) -> tuple[dict[str, int], dict[str, int]]:
+    """The kept counts of passages a term, and the same counted from the lexical index."""
+    with sqlite3.connect(path) as conn:
+        kept = dict(conn.execute("SELECT term, passages FROM term_passages").fetchall())
+        conn.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, passages_fts, row)")
+        counted = dict(conn.execute("SELECT term, doc FROM temp.vocab").fetchall())
+    return kept, counted
+
+
+def test_the_migrations_are_numbered_one_by_one() -> None:
+    assert [migration.number for migration in MIGRATIONS] == list(range(1, SCHEMA_VERSION + 1))
+
+
+@pytest.mark.parametrize("version", range(1, SCHEMA_VERSION))
+def test_a_store_of_an_older_version_opens_whole(tmp_path: Path, version: int) -> None:
+    directory = old_store(tmp_path / "index", version)
+    index = LocalIndex(directory, MODEL, DIMENSION)
+    with sqlite3.connect(directory / STORE_NAME) as conn:
+        assert schema_version(conn) == SCHEMA_VERSION
+        assert conn.execute("SELECT COUNT(*) FROM bylines").fetchone() == (3,)
+    # The lexical index holds every passage, and BM25's term counts are its own.
+    found = index.passages([key for key, _ in index.search_lexical(["bank"], 10)])
+    assert {passage.doc_id for passage in found.values()} == {"a", "b", "c"}
+    kept, counted = term_counts(directory / STORE_NAME)
+    assert kept == counted and kept["bank"] == 3
+    # Near-copy signatures, and the bylines citations read.
+    assert index.near_copies(["a", "b", "c"], 0.7) == {
+        "a": [("b", 1.0)], "b": [("a", 1.0)], "c": []
+    }  # fmt: skip
+    keys = [passage.key for doc_id in ARTICLES for passage in index.passages_of(doc_id)]
+    cited = index.results([(key, 1.0) for key in keys])
+    assert {r.document.doc_id: r.document.author for r in cited} == {
+        "a": "Writer A", "b": "Writer B", "c": ""
+    }  # fmt: skip
+    # The vectors come from the store, and the whole index reads back sound.
+    (nearest,) = index.search(unit_vector(2), 1)
+    assert nearest.document.doc_id == "c"
+    # And it takes writes as a new store does.
+    later = Document("d", "Later", "A bank opened.", "Wire")
+    index.add_document(later, [PassageRow(0, "d", 0, 0, 14, later.text)], unit_vector(9)[None])
+    assert index.count_documents() == 4
+    index.close()
+    report = check_local_index(directory)
+    assert report.problems == [] and report.damaged == []
+
+
+def test_a_store_of_this_version_is_left_as_it_is(tmp_path: Path) -> None:
+    directory = old_store(tmp_path / "index", SCHEMA_VERSION)
+    LocalIndex(directory, MODEL, DIMENSION).close()
+    with sqlite3.connect(directory / STORE_NAME) as conn:
+        assert schema_version(conn) == SCHEMA_VERSION
+        # Version 4 was written without signatures here: a current store is not refilled.
+        assert conn.execute("SELECT COUNT(*) FROM copy_signatures").fetchone() == (0,)
+
+
+def test_a_store_of_a_later_version_is_refused_and_left_alone(tmp_path: Path) -> None:
+    directory = old_store(tmp_path / "index", SCHEMA_VERSION)
+    with sqlite3.connect(directory / STORE_NAME) as conn:
+        conn.execute(
+            "UPDATE meta SET value = ? WHERE key = 'schema_version'", (SCHEMA_VERSION + 1,)
+        )
+    with pytest.raises(CorruptIndexError, match=f"schema version {SCHEMA_VERSION + 1}.*upgrade"):
+        LocalIndex(directory, MODEL, DIMENSION)
+    with sqlite3.connect(directory / STORE_NAME) as conn:
+        assert schema_version(conn) == SCHEMA_VERSION + 1
+
+
+def test_a_store_made_before_migrations_were_numbered_keeps_its_rows(tmp_path: Path) -> None:
+    # Such a store says version 1 but already has every table, filled.
+    directory = tmp_path / "index"
+    index = LocalIndex(directory, MODEL, DIMENSION)
+    article = Document("a", "River", "The river bank flooded.", "Wire", metadata={"author": "A"})
+    index.add_document(article, [PassageRow(0, "a", 0, 0, 23, article.text)], unit_vector(1)[None])
+    index.close()
+    with sqlite3.connect(directory / STORE_NAME) as conn:
+        conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+        conn.execute("INSERT INTO meta VALUES ('extras_generation', '1')")
+        signatures = conn.execute("SELECT * FROM copy_signatures").fetchall()
+    LocalIndex(directory, MODEL, DIMENSION).close()
+    with sqlite3.connect(directory / STORE_NAME) as conn:
+        assert schema_version(conn) == SCHEMA_VERSION
+        assert conn.execute("SELECT * FROM copy_signatures").fetchall() == signatures
+        assert conn.execute("SELECT author FROM bylines").fetchall() == [("A",)]
+        # What told before whether signatures were current is gone with the probes.
+        assert conn.execute("SELECT key FROM meta WHERE key LIKE '%generation'").fetchall() == [
+            ("generation",)
+        ]

@@ -16,13 +16,13 @@ from typing import Any
 from fastapi import FastAPI
 
 from api.dependencies import ServiceSlot
-from api.errors import BodySizeLimit, install_error_handlers
-from api.metrics import Metrics, RequestMetrics
+from api.error_responses import BodySizeLimit, install_error_handlers
 from api.model_worker import ModelWorker
-from api.pages import NoSniff, install_pages
-from api.routes import documents, operations, questions
+from api.request_metrics import Metrics, RequestMetrics
+from api.routes import document_routes, operation_routes, question_routes
+from api.static_pages import NoSniff, install_pages
 from index import StorageError
-from qa.model_source import EncoderError
+from qa.encoding.model_source import EncoderError
 from qa.service import QAService
 from qa.settings import Settings, get_settings
 
@@ -86,7 +86,12 @@ def create_app(
     app.state.metrics = Metrics()
     install_error_handlers(app)
     install_pages(app)
-    for router in (questions.router, documents.router, documents.writes, operations.router):
+    for router in (
+        question_routes.router,
+        document_routes.router,
+        document_routes.writes,
+        operation_routes.router,
+    ):
         app.include_router(router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestMetrics, metrics=app.state.metrics)

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 
-from api.metrics import Metrics
 from api.model_worker import ModelWorker
+from api.request_metrics import Metrics
 from qa.service import QAService
 from qa.settings import Settings
 

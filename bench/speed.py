@@ -130,7 +130,7 @@ class _PlainRecipe:
         from sentence_transformers import SentenceTransformer
 
         from index.local.layout import VECTOR_NAME
-        from qa.model_source import resolve_model
+        from qa.encoding.model_source import resolve_model
 
         self.model = SentenceTransformer(resolve_model(Settings().model), device="cpu")
         stored: Any = faiss.read_index(str(index_dir / VECTOR_NAME))  # an IndexIDMap2
@@ -321,7 +321,7 @@ def measure_ingest(config: BenchConfig) -> dict[str, Any]:
     (single runs of either moved by a third on this shared machine)."""
     from sentence_transformers import SentenceTransformer
 
-    from qa.model_source import resolve_model
+    from qa.encoding.model_source import resolve_model
 
     documents = load_set(config.ingest_sample).documents[: config.ingest_documents]
     settings = Settings()
@@ -351,7 +351,7 @@ def measure_scale(
     if not sizes:
         return []
     from bench.vector_scale import measure_size, synthetic_vectors
-    from qa.encoder import load_encoder
+    from qa.encoding.encoder import load_encoder
     from qa.sentences import split_sentences
 
     encoder = load_encoder(Settings())
@@ -370,7 +370,7 @@ def _questions_with_bm25(index_dir: Path, questions: list[str]) -> float:
     (``PassageStore.search_lexical``)."""
     from index.local.layout import STORE_NAME
     from index.local.sqlite_store import PassageStore
-    from qa.retrieval import lexical_terms
+    from qa.words import lexical_terms
 
     cap = Settings().lexical_term_cap or None
     store = PassageStore(index_dir / STORE_NAME)
@@ -474,7 +474,7 @@ def _served_recall(index_dir: Path, questions: list[str]) -> dict[str, Any]:
     the servers have stopped (exact search holds another copy of the vectors)."""
     from bench.vector_scale import recall_of_vector_file
     from index.local.layout import VECTOR_NAME
-    from qa.encoder import load_encoder
+    from qa.encoding.encoder import load_encoder
 
     queries = load_encoder(Settings()).encode_questions(list(dict.fromkeys(questions)))
     return recall_of_vector_file(index_dir / VECTOR_NAME, np.asarray(queries, dtype=np.float32))

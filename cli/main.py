@@ -21,7 +21,7 @@ from qa.settings import MODES, Settings, get_settings
 
 if TYPE_CHECKING:
     from qa.ingest import IngestSummary
-    from qa.sources import SourceResult
+    from qa.intake.sources import SourceResult
 
 
 # The project's own loggers: a server reports to them what an operator wants to read.
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as error:
         from index import StorageError
-        from qa.model_source import EncoderError
+        from qa.encoding.model_source import EncoderError
 
         if isinstance(error, StorageError | EncoderError):
             print(f"error: {error}", file=sys.stderr)
@@ -225,7 +225,7 @@ class _PrintVersion(argparse.Action):
 
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from qa.fetch import is_url
+    from qa.intake.fetch import is_url
     from qa.service import QAService
 
     missing = [

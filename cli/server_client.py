@@ -10,8 +10,8 @@ from urllib.parse import quote
 import httpx
 
 from qa.documents import Document
-from qa.fetch import FetchLimits
-from qa.sources import SourceResult, load_sources
+from qa.intake.fetch_policy import FetchLimits
+from qa.intake.sources import SourceResult, load_sources
 
 
 @dataclass

@@ -30,7 +30,7 @@ from eval.syndication import syndicated_copies, trimmed_copy
 from index import Document
 from index.near_copies import shingles
 from qa.copies import COPY_SIMILARITY, FOLD_THRESHOLD, containment
-from qa.loaders import load_paths
+from qa.intake.loaders import load_paths
 from qa.service import QAService
 from qa.settings import Settings
 

@@ -19,14 +19,13 @@ ones); ``make eval`` reports abstention for each kind of unanswerable question.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Sequence
 from difflib import SequenceMatcher
 
 from index import PassageIndex
-from qa.highlight import STOPWORDS, question_terms, terms_of_passage
 from qa.retrieval import Retrieved
+from qa.words import STOPWORDS, question_terms, terms_of_passage, words_in
 
 # Similarity asked beyond the threshold when the question names what no passage holds in
 # any spelling: only a sentence that matches nearly word for word still answers.
@@ -42,8 +41,6 @@ SPELLING_SIMILARITY = 0.75
 
 # A name found as the start of a longer word, or the reverse, from this many letters on.
 MIN_STEM_CHARS = 4
-
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def is_answerable(
@@ -80,7 +77,7 @@ def unknown_names(question: str, index: PassageIndex, passages: Sequence[str] = 
     spelled otherwise or not (Kyiv for Kiev) in the passages given."""
     names = [
         word
-        for word in dict.fromkeys(_WORD.findall(question)[1:])
+        for word in dict.fromkeys(words_in(question)[1:])
         if word[0].isupper() and word.casefold() not in STOPWORDS
     ]
     if not names:
@@ -89,7 +86,7 @@ def unknown_names(question: str, index: PassageIndex, passages: Sequence[str] = 
     missing = [name for name, count in zip(names, counts, strict=True) if not count]
     if not missing:
         return []
-    words = {_folded(word) for text in passages for word in _WORD.findall(text)}
+    words = {_folded(word) for text in passages for word in words_in(text)}
     return [name for name in missing if not _spelled_like_any(_folded(name), words)]
 
 

@@ -8,94 +8,25 @@ retrieval ranks its leading candidates by these same sentence scores, so the sen
 earns a passage its rank is the one marked.
 
 Word overlap: a sentence scores the inverse-document-frequency weight of the question's
-content words it contains (lightly stemmed, so "demands" meets "demand"), with frequencies
-counted over the sentences of all passages returned for the question: a word found in every
-passage says little about which sentence answers. Ties go to the earlier sentence.
+content words it contains (``qa.words``: lightly stemmed, so "demands" meets "demand"),
+with frequencies counted over the sentences of all passages returned for the question: a
+word found in every passage says little about which sentence answers. Ties go to the
+earlier sentence.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import chain
 
 import numpy as np
 
 from index import PassageRow
-from qa.sentences import Span, split_sentences
-
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-STOPWORDS = frozenset(
-    """
-    a about above after again against all am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for
-    from further had has have having he her here hers herself him himself his how i if in
-    into is it its itself just me more most my myself no nor not now of off on once only or
-    other our ours ourselves out over own same she should so some such than that the their
-    theirs them themselves then there these they this those through to too under until up
-    very was we were what when where which while who whom why will with would you your
-    yours yourself yourselves says said say tell told according also
-    """.split()
-)
-
-
-# Words and sentences recur from question to question (the same passages come back), and
-# stemming them in Python was a third of a hybrid question's time: remember them.
-@lru_cache(maxsize=1 << 16)
-def stem(word: str) -> str:
-    """A light suffix stripper: enough to match inflections, never to conflate words."""
-    for suffix in ("ings", "ing", "edly", "ed", "ies", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)] + ("y" if suffix == "ies" else "")
-            break
-    return word
-
-
-@lru_cache(maxsize=1 << 15)
-def terms_of_sentence(sentence: str) -> frozenset[str]:
-    return frozenset(content_terms(sentence))
-
-
-def sentence_spans_of(passage: PassageRow) -> list[Span]:
-    """The passage's sentences: as stored, else split now, else the whole text as one."""
-    return list(passage.sentence_spans) or split_sentences(passage.text) or [(0, len(passage.text))]
-
-
-def terms_of_passage(passage: PassageRow) -> frozenset[str]:
-    """The content terms of a passage, from its sentences' (remembered) terms."""
-    text = passage.text
-    return frozenset().union(*(terms_of_sentence(text[a:b]) for a, b in sentence_spans_of(passage)))
-
-
-def content_terms(text: str) -> list[str]:
-    return [stem(word) for word in _WORD.findall(text.casefold()) if word not in STOPWORDS]
-
-
-# After "how", these ask for an amount or a time ("how long has the war lasted?"): the
-# answer says "four years", not "long", which would match "long-range" instead.
-_HOW_DEGREE = frozenset("long much many often far soon old".split())
-
-
-def question_words(question: str) -> list[str]:
-    """The question's words, lower-cased, without the degree word of "how long", "how
-    much" and the like."""
-    words = _WORD.findall(question.casefold())
-    return [
-        word
-        for position, word in enumerate(words)
-        if not (word in _HOW_DEGREE and position > 0 and words[position - 1] == "how")
-    ]
-
-
-def question_terms(question: str) -> list[str]:
-    """The question's content terms, stemmed as ``content_terms`` stems a text's."""
-    return [stem(word) for word in question_words(question) if word not in STOPWORDS]
-
+from qa.sentences import Span, sentence_spans_of
+from qa.words import question_terms, terms_of_sentence
 
 # Share of the word-overlap score (scaled by the best among the passages scored) added to
 # a sentence's cosine: enough to mark and rank better on SQuAD-public, little enough that

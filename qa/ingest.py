@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from index import PassageIndex, PassageRow
 from qa.documents import Document, content_hash
-from qa.encoder import Encoder, encode_spans_alone
+from qa.encoding.encoder import Encoder, encode_spans_alone
 from qa.sentences import split_sentences
 from qa.splitting import SPLITTER_VERSION, split_passages
 

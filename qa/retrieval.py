@@ -20,9 +20,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from index import PassageIndex, PassageRow, SearchFilters, SearchResult
-from qa.highlight import STOPWORDS, SentenceScores, question_words, score_sentences
+from qa.highlight import SentenceScores, score_sentences
 from qa.settings import Mode
 from qa.timing import Recency
+from qa.words import lexical_terms
 
 
 @dataclass(frozen=True)
@@ -61,13 +62,6 @@ class Retrieved:
     # How closely the best of the results' sentences matches the question (cosine
     # similarity; a passage's own where no sentence vectors are stored).
     confidence: float
-
-
-def lexical_terms(question: str) -> list[str]:
-    """The question's words for BM25: content words, or every word if all are stop words."""
-    words = list(dict.fromkeys(question_words(question)))
-    content = [word for word in words if word not in STOPWORDS]
-    return content or words
 
 
 def best_match(sentences: Sequence[SentenceScores], passage_cosines: Sequence[float]) -> float:

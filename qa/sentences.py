@@ -9,6 +9,10 @@ and knows the full-width terminators of Chinese and Japanese (which need no spac
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from index import PassageRow
 
 Span = tuple[int, int]
 
@@ -107,3 +111,8 @@ def _append_trimmed(spans: list[Span], text: str, start: int, end: int) -> None:
         end -= 1
     if start < end:
         spans.append((start, end))
+
+
+def sentence_spans_of(passage: PassageRow) -> list[Span]:
+    """The passage's sentences: as stored, else split now, else the whole text as one."""
+    return list(passage.sentence_spans) or split_sentences(passage.text) or [(0, len(passage.text))]

@@ -24,13 +24,13 @@ from qa.answers import (
 )
 from qa.copies import also_ran_in, copy_groups
 from qa.dated_retrieval import DatedRetrieval, RecencySettings, retrieve_dated
-from qa.encoder import Encoder, load_encoder
+from qa.encoding.encoder import Encoder, load_encoder
 from qa.ingest import IngestSummary, Passager, WriteStatus, ingest_documents
-from qa.loaders import LoadResult, load_paths
+from qa.intake.loaders import LoadResult, load_paths
+from qa.intake.sources import SourceResult, load_sources
 from qa.questions import EncodedQuestion, Order, Question, make_question
 from qa.retrieval import RetrievalSettings, Retrieved, Retriever
 from qa.settings import Mode, Settings
-from qa.sources import SourceResult, load_sources
 from qa.storage import open_index
 from qa.time_phrases import Period, dates_meant
 from qa.timing import published_after, published_day

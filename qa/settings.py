@@ -13,7 +13,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from index.local.layout import HNSW_FROM
-from qa.fetch import FetchLimits
+from qa.intake.fetch_policy import FetchLimits
 
 # How passages are found: dense (FAISS), lexical (BM25) or their fusion.
 Mode = Literal["dense", "lexical", "hybrid"]

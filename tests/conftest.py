@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.encoder import Encoder, load_encoder
+from qa.encoding.encoder import Encoder, load_encoder
 from qa.settings import Settings
 from tests.servers import RunningServer, run_cli
 

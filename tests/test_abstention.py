@@ -7,9 +7,9 @@ import pytest
 from index import LocalIndex, PassageRow
 from qa.abstention import coverage, unknown_names
 from qa.documents import Document
-from qa.highlight import terms_of_passage
 from qa.service import QAService
 from qa.settings import Settings
+from qa.words import terms_of_passage
 
 ARTICLE = (
     "The town council of Port Elsby voted on Wednesday to build a tidal barrier.\n"

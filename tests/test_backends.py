@@ -23,8 +23,8 @@ import pytest
 from index import Document, ModelMismatchError, SearchFilters, StorageError
 from index.milvus.milvus_collections import drop_collections
 from index.milvus.milvus_index import filter_expression
-from qa.encoder import Encoder
-from qa.loaders import load_paths
+from qa.encoding.encoder import Encoder
+from qa.intake.loaders import load_paths
 from qa.service import QAService
 from qa.settings import Settings
 from qa.storage import milvus_target, open_index

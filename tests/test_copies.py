@@ -13,8 +13,8 @@ import pytest
 from eval.syndication import syndicated_copies
 from index import near_copies
 from qa.copies import COPY_SIMILARITY, FOLD_THRESHOLD, containment, copy_groups, shingles
-from qa.encoder import Encoder
-from qa.loaders import load_paths
+from qa.encoding.encoder import Encoder
+from qa.intake.loaders import load_paths
 from qa.service import QAService
 from qa.settings import Settings
 from qa.storage import open_index

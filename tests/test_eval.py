@@ -157,7 +157,7 @@ SETS = Path(__file__).resolve().parent / "fixtures" / "sets"
 @pytest.fixture(scope="module")
 def fixture_service(tmp_path_factory: pytest.TempPathFactory, encoder):
     from index import LocalIndex
-    from qa.loaders import load_paths
+    from qa.intake.loaders import load_paths
     from qa.service import QAService
     from qa.settings import Settings
     from tests.conftest import FIXTURE_ARTICLES

@@ -18,12 +18,13 @@ import pytest
 from eval.syndication import OUTLETS, syndicated_copy
 from qa.copies import COPY_SIMILARITY
 from qa.documents import Document
-from qa.encoder import Encoder
-from qa.fetch import FetchError, FetchLimits, fetch
-from qa.pages import doc_id_for_url
+from qa.encoding.encoder import Encoder
+from qa.intake.fetch import FetchError, fetch
+from qa.intake.fetch_policy import FetchLimits
+from qa.intake.sources import load_sources
+from qa.intake.web_pages import doc_id_for_url
 from qa.service import QAService
 from qa.settings import Settings
-from qa.sources import load_sources
 from qa.storage import open_index
 from tests.conftest import TOKEN
 from tests.news_pages import BOILERPLATE, Article, atom_feed, news_page, rss_feed

@@ -3,7 +3,8 @@ from __future__ import annotations
 import numpy as np
 
 from index import PassageRow
-from qa.highlight import score_sentences, stem
+from qa.highlight import score_sentences
+from qa.words import stem
 
 
 def choose_highlights(

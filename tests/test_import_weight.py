@@ -40,6 +40,10 @@ def test_the_storage_package_loads_no_backend(statement: str) -> None:
     assert heavy_among(imported_modules(statement)) == []
 
 
+def test_reading_the_settings_loads_nothing_heavy() -> None:
+    assert heavy_among(imported_modules("from qa.settings import Settings; Settings()")) == []
+
+
 def test_a_backend_is_loaded_when_it_is_named() -> None:
     modules = imported_modules("from index import LocalIndex")
     assert "faiss" in heavy_among(modules)

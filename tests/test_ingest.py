@@ -15,8 +15,8 @@ import pytest
 
 from index import LocalIndex
 from qa.documents import document_from_fields
-from qa.encoder import Encoder
-from qa.loaders import load_paths
+from qa.encoding.encoder import Encoder
+from qa.intake.loaders import load_paths
 from qa.service import QAService
 from qa.settings import Settings
 from tests.conftest import FIXTURE_ARTICLES

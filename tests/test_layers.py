@@ -19,11 +19,12 @@ ALLOWED = {
     "cli": {"qa", "index", "api", "eval", "bench"},
 }
 
-# Within a layer: the subpackages each part may import, besides itself and the layer's
-# shared modules (those in no subpackage). The shared modules import no subpackage, except
-# the package itself, which names the backends' classes for callers.
-SUBPACKAGES = {
-    "index": {"index.local": set(), "index.milvus": set()},
+# Within a layer, its parts: its subpackages, and "" for its modules in none. Each part may
+# import itself and the parts listed. The layer's own __init__ is left out: index's names
+# the backends' classes for callers, importing them on first use.
+PARTS: dict[str, dict[str, set[str]]] = {
+    "index": {"": set(), "index.local": {""}, "index.milvus": {""}},
+    "qa": {"": {"qa.intake", "qa.encoding"}, "qa.intake": {""}, "qa.encoding": {""}},
 }
 
 
@@ -49,7 +50,7 @@ def project_imports(path: Path) -> set[str]:
 def modules() -> dict[str, set[str]]:
     files = [path for layer in ALLOWED for path in sorted((ROOT / layer).rglob("*.py"))]
     names = {module_name(path) for path in files}
-    # "from qa.encoder import Encoder" names qa.encoder.Encoder: keep what is a module.
+    # "from qa.service import QAService" names qa.service.QAService: keep what is a module.
     return {
         module_name(path): {name for name in project_imports(path) if name in names}
         for path in files
@@ -88,30 +89,24 @@ def test_no_module_imports_itself_back() -> None:
     assert cycles == []
 
 
-def subpackage_of(module: str) -> str | None:
+def part_of(module: str) -> str:
     layer = module.split(".")[0]
+    subpackages = (part for part in PARTS.get(layer, {}) if part)
     return next(
-        (
-            sub
-            for sub in SUBPACKAGES.get(layer, {})
-            if module == sub or module.startswith(sub + ".")
-        ),
-        None,
+        (part for part in subpackages if module == part or module.startswith(part + ".")), ""
     )
 
 
-def test_each_subpackage_imports_only_the_shared_modules_and_what_it_may() -> None:
-    wrong = []
-    for module, imported_modules in modules().items():
-        layer = module.split(".")[0]
-        if layer not in SUBPACKAGES or module == layer:
-            continue
-        own = subpackage_of(module)
-        may = SUBPACKAGES[layer][own] if own else set()
-        for imported in imported_modules:
-            target = subpackage_of(imported)
-            if imported.split(".")[0] == layer and target not in {None, own, *may}:
-                wrong.append(f"{module} imports {imported}")
+def test_the_parts_of_a_layer_import_only_what_they_may() -> None:
+    wrong = [
+        f"{module} imports {imported}"
+        for module, imported_modules in modules().items()
+        if module.split(".")[0] in PARTS and module not in PARTS
+        for imported in imported_modules
+        if imported.split(".")[0] == module.split(".")[0]
+        and part_of(imported)
+        not in {part_of(module)} | PARTS[module.split(".")[0]][part_of(module)]
+    ]
     assert wrong == []
 
 
@@ -121,6 +116,17 @@ def test_the_layer_test_sees_every_subpackage() -> None:
         for layer in ALLOWED
         for path in (ROOT / layer).glob("*/__init__.py")
     }
-    declared = {sub for subs in SUBPACKAGES.values() for sub in subs}
+    declared = {part for parts in PARTS.values() for part in parts if part}
     # api.routes is not a part beside others but the top of api: app.py gathers its routers.
     assert found - {"api.routes"} == declared
+
+
+def test_no_two_modules_share_a_name() -> None:
+    # A name says what a module holds: two of one name in different packages would mean
+    # two things (a news page's article and the service's static pages, say).
+    paths: dict[str, list[str]] = {}
+    for layer in ALLOWED:
+        for path in (ROOT / layer).rglob("*.py"):
+            if path.name not in {"__init__.py", "__main__.py"}:
+                paths.setdefault(path.stem, []).append(module_name(path))
+    assert {name: found for name, found in paths.items() if len(found) > 1} == {}

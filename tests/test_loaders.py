@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from qa.documents import DocumentError, content_hash, derive_doc_id, document_from_fields
-from qa.loaders import load_file, load_paths
+from qa.intake.loaders import load_file, load_paths
 from tests.conftest import FIXTURE_ARTICLES
 
 

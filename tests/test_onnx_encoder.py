@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa.encoder import Encoder, TorchEncoder
-from qa.onnx_encoder import OnnxEncoder
+from qa.encoding.encoder import Encoder, TorchEncoder
+from qa.encoding.onnx_encoder import OnnxEncoder
 from qa.sentences import split_sentences
 from qa.settings import PACKAGED_MODEL, Settings
 from tests.conftest import FIXTURE_ARTICLES, ROOT

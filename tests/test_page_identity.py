@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from index import LocalIndex
-from qa.feeds import read_feed
-from qa.fetch import FetchLimits
-from qa.pages import canonical_link, doc_id_for_url, document_from_html
+from qa.intake.feeds import read_feed
+from qa.intake.fetch_policy import FetchLimits
+from qa.intake.sources import load_sources
+from qa.intake.web_pages import canonical_link, doc_id_for_url, document_from_html
 from qa.service import QAService
 from qa.settings import Settings
-from qa.sources import load_sources
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PAGE = FIXTURES / "pages" / "ferry-fares.html"

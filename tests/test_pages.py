@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from qa.documents import Document
-from qa.feeds import FeedError, read_feed
-from qa.loaders import load_paths
-from qa.pages import PageError, document_from_html
+from qa.intake.feeds import FeedError, read_feed
+from qa.intake.loaders import load_paths
+from qa.intake.web_pages import PageError, document_from_html
 from tests.conftest import SEEDS
 from tests.news_pages import BOILERPLATE, Article, atom_feed, news_page, rss_feed
 
@@ -152,7 +152,7 @@ def test_junk_html_is_one_warning_of_the_services_own(
     with pytest.raises(PageError):
         document_from_html(junk, url="https://example.org/junk")
     said = [(record.name, record.levelname) for record in root_records.records]
-    assert said in ([], [("qa.pages", "WARNING")])
+    assert said in ([], [("qa.intake.web_pages", "WARNING")])
     assert all("https://example.org/junk" in record.getMessage() for record in root_records.records)
 
 

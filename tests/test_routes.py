@@ -10,10 +10,10 @@ from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 
 from api.dependencies import ServiceSlot
-from api.errors import install_error_handlers
-from api.metrics import Metrics
+from api.error_responses import install_error_handlers
 from api.model_worker import ModelWorker
-from api.routes import documents, operations, questions
+from api.request_metrics import Metrics
+from api.routes import document_routes, operation_routes, question_routes
 from index import LocalIndex
 from qa.answers import Answer
 from qa.service import QAService
@@ -52,12 +52,12 @@ def client_of(
 
 @pytest.fixture
 def questions_client(service: QAService) -> Iterator[TestClient]:
-    yield from client_of(questions.router, service)
+    yield from client_of(question_routes.router, service)
 
 
 @pytest.fixture
 def documents_client(service: QAService) -> Iterator[TestClient]:
-    yield from client_of(documents.router, service, documents.writes)
+    yield from client_of(document_routes.router, service, document_routes.writes)
 
 
 def test_ask_answers_through_the_answer_model(questions_client: TestClient) -> None:
@@ -138,7 +138,7 @@ def test_documents_are_listed_read_written_and_deleted(documents_client: TestCli
 
 def test_operations_say_whether_the_service_is_ready(service: QAService) -> None:
     for ready in (None, service):
-        client = client_of(operations.router, ready)
+        client = client_of(operation_routes.router, ready)
         with next(client) as running:
             assert running.get("/healthz").json() == {"status": "ok"}
             readiness = running.get("/readyz")

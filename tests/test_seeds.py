@@ -6,7 +6,7 @@ import json
 
 from eval.matching import normalise
 from eval.sets import load_set
-from qa.loaders import load_paths
+from qa.intake.loaders import load_paths
 from tests.conftest import ROOT, SEEDS
 
 SEED_SET = ROOT / "eval" / "sets" / "seeds.jsonl"

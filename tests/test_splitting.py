@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qa.encoder import Encoder
+from qa.encoding.encoder import Encoder
 from qa.sentences import split_sentences
 from qa.splitting import PassageSpan, split_passages
 from tests.conftest import FIXTURE_ARTICLES

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.model_source import EncoderError, resolve_model
+from qa.encoding.model_source import EncoderError, resolve_model
 from qa.sentences import Span
 
 log = logging.getLogger(__name__)
@@ -178,7 +178,7 @@ def _open_session(path: Path, threads: int) -> Any:
 
 
 class OnnxEncoder:
-    """The interface of ``qa.encoder.Encoder``, run by ONNX Runtime."""
+    """The interface of ``qa.encoding.encoder.Encoder``, run by ONNX Runtime."""
 
     def __init__(
         self, model: str, cache_dir: Path, threads: int = 0, quantized: bool = False

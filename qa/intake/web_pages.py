@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from qa.documents import Document, DocumentError, document_from_fields, normalise_published
-from qa.library_logs import held_library_logs, summary
+from qa.intake.library_logs import held_library_logs, summary
 
 log = logging.getLogger(__name__)
 

@@ -17,6 +17,8 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from qa.intake.fetch_policy import FetchLimits
+
 USER_AGENT = "passage-qa/0.1 (news question answering; fetches articles and feeds to quote)"
 # Media types of pages and feeds; anything else (a PDF, an image) is refused.
 ACCEPTED_TYPES = {
@@ -33,14 +35,6 @@ CHUNK_BYTES = 64 << 10
 
 class FetchError(Exception):
     """A URL that could not or may not be fetched; the message names it and why."""
-
-
-@dataclass(frozen=True)
-class FetchLimits:
-    timeout_seconds: float = 10.0
-    max_bytes: int = 5_000_000
-    max_redirects: int = 5
-    allow_private: bool = False
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.documents import Document, DocumentError, document_from_fields
-from qa.pages import PageError, document_from_html
+from qa.intake.web_pages import PageError, document_from_html
 
 TEXT_SUFFIXES = {".txt", ".md"}
 JSON_SUFFIXES = {".json", ".jsonl"}

@@ -1,6 +1,6 @@
 """The page-reading libraries' own log lines, held while they read one page: a client's
 junk HTML is not the service's fault, so it becomes at most one WARNING of the service's
-own (qa.pages), never trafilatura's ERROR lines in an operator's log."""
+own (qa.intake.web_pages), never trafilatura's ERROR lines in an operator's log."""
 
 from __future__ import annotations
 

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.documents import Document
-from qa.feeds import FEED_SUFFIXES, FeedEntry, FeedError, looks_like_feed, read_feed
-from qa.fetch import FetchError, FetchLimits, fetch, is_url
-from qa.loaders import find_files, load_file
-from qa.pages import PageError, doc_id_for_url, document_from_html
+from qa.intake.feeds import FEED_SUFFIXES, FeedEntry, FeedError, looks_like_feed, read_feed
+from qa.intake.fetch import FetchError, fetch, is_url
+from qa.intake.fetch_policy import FetchLimits
+from qa.intake.loaders import find_files, load_file
+from qa.intake.web_pages import PageError, doc_id_for_url, document_from_html
 
 
 @dataclass

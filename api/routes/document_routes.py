@@ -24,8 +24,8 @@ from api.schemas import (
 )
 from qa.answers import passage_id
 from qa.documents import DocumentError, document_from_fields, is_valid_doc_id
-from qa.fetch import FetchError, fetch
-from qa.pages import PageError, document_from_html
+from qa.intake.fetch import FetchError, fetch
+from qa.intake.web_pages import PageError, document_from_html
 from qa.settings import Settings
 
 # Reads and deletes are plain functions: FastAPI runs them on its thread pool, off the

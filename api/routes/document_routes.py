@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from functools import partial
-from typing import Annotated, Any
-from urllib.parse import urlsplit
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Response
 from fastapi.concurrency import run_in_threadpool
@@ -23,10 +22,14 @@ from api.schemas import (
     WriteResult,
 )
 from qa.answers import passage_id
-from qa.documents import DocumentError, document_from_fields, is_valid_doc_id
-from qa.intake.fetch import FetchError, fetch
-from qa.intake.web_pages import PageError, document_from_html
-from qa.settings import Settings
+from qa.documents import is_valid_doc_id
+from qa.intake.fetch_policy import FetchPolicy
+from qa.intake.submissions import (
+    DocumentTooLong,
+    FetchRefused,
+    SubmissionError,
+    document_from_submission,
+)
 
 # Reads and deletes are plain functions: FastAPI runs them on its thread pool, off the
 # event loop. Additions are embedded on the writer thread (api.model_worker).
@@ -90,29 +93,26 @@ async def add_document(
 ) -> WriteResult:
     """Add a document (201), or replace the one with the same doc_id (200). Searchable on
     return. Embedded on a thread of its own: questions are answered meanwhile."""
-    fields = body.model_dump(exclude_none=True)
-    page_url = fields.get("url", "")
-    if "fetch" in fields and not ("text" in fields or "body" in fields or "html" in fields):
-        fields["html"], page_url = await run_in_threadpool(
-            _fetch_for_client, fields["fetch"], settings
-        )
-    fields.pop("fetch", None)
     try:
-        if "html" in fields and "text" not in fields and "body" not in fields:
-            # Off the event loop: extracting a large page takes a while.
-            fields = await run_in_threadpool(_fields_from_page, fields, page_url)
-        fields.pop("html", None)
-        document = document_from_fields(fields)
-    except PageError as error:
-        raise HTTPException(422, f"html: {error}") from None
-    except DocumentError as error:
-        raise HTTPException(422, str(error)) from None
-    if len(document.text) > settings.max_document_chars:
+        # Off the event loop: fetching a page and extracting a large one take a while.
+        document = await run_in_threadpool(
+            partial(
+                document_from_submission,
+                body.model_dump(exclude_none=True),
+                policy=FetchPolicy.only(settings.fetch_limits, settings.fetch_hosts),
+                max_chars=settings.max_document_chars,
+            )
+        )
+    except FetchRefused as error:
+        raise HTTPException(403, str(error)) from None
+    except DocumentTooLong as error:
         raise HTTPException(
             413,
-            f"text: over {settings.max_document_chars} characters, too long to embed while a "
-            "client waits; ingest it with `qa ingest` (QA_MAX_DOCUMENT_CHARS)",
-        )
+            f"{error}, too long to embed while a client waits; ingest it with `qa ingest` "
+            "(QA_MAX_DOCUMENT_CHARS)",
+        ) from None
+    except SubmissionError as error:
+        raise HTTPException(422, str(error)) from None
     try:
         status, passages = await worker.write(
             partial(service.add_document, document, share_cores=True)
@@ -122,43 +122,6 @@ async def add_document(
     if status != "added":
         response.status_code = 200
     return WriteResult(doc_id=document.doc_id, status=status, passages=passages)
-
-
-def _fetch_for_client(url: str, settings: Settings) -> tuple[bytes, str]:
-    """The page at url, if its host is one QA_FETCH_HOSTS names: the server fetches nothing
-    else for a client (it would otherwise reach whatever the client points it at)."""
-    try:
-        host = (urlsplit(url).hostname or "").lower()
-    except ValueError as error:  # "Invalid IPv6 URL", a port that is not a number
-        raise HTTPException(422, f"fetch: not a URL this server can read: {error}") from None
-    if host not in {name.lower() for name in settings.fetch_hosts}:
-        raise HTTPException(
-            403,
-            f"fetch: this server does not fetch from {host or url!r} (QA_FETCH_HOSTS names "
-            "the hosts it may fetch from); send the page's html or text instead",
-        )
-    try:
-        fetched = fetch(url, settings.fetch_limits)
-    except FetchError as error:
-        raise HTTPException(422, f"fetch: {error}") from None
-    if fetched.is_feed_type:
-        raise HTTPException(422, f"fetch: {url} is a feed, not an article page")
-    return fetched.content, fetched.url
-
-
-def _fields_from_page(fields: dict[str, Any], page_url: str) -> dict[str, Any]:
-    """The page's article and metadata, under the fields the client gave."""
-    page = document_from_html(fields.pop("html"), url=page_url)
-    found = {
-        "doc_id": page.doc_id,
-        "title": page.title,
-        "text": page.text,
-        "source": page.source,
-        "url": page.url,
-        "published": page.published,
-        **page.metadata,
-    }
-    return {**{k: v for k, v in found.items() if v}, **fields}
 
 
 @writes.delete(ONE_DOCUMENT, response_model=WriteResult)

@@ -1,5 +1,6 @@
-"""Reading articles from files: .txt and .md (front matter optional), .json and .jsonl,
-and news pages (.html, .htm: the article's main text and the page's metadata).
+"""Reading articles from files: .txt and .md (front matter optional), .json and .jsonl
+(each record a document's fields, as ``POST /documents`` takes them: its text or a page's
+html), and news pages (.html, .htm: the article's main text and the page's metadata).
 
 A file that cannot be read is reported with its path and skipped; the rest still load.
 """
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from qa.documents import Document, DocumentError, document_from_fields
+from qa.intake.submissions import SubmissionError, document_from_submission
 from qa.intake.web_pages import PageError, document_from_html
 
 TEXT_SUFFIXES = {".txt", ".md"}
@@ -124,15 +126,15 @@ def _parse_json_documents(data: Any) -> list[Document]:
     if isinstance(data, dict) and isinstance(data.get("documents"), list):
         data = data["documents"]
     if isinstance(data, dict):
-        return [document_from_fields(data)]
+        return [document_from_submission(data)]
     if isinstance(data, list):
         documents = []
         for position, item in enumerate(data):
             if not isinstance(item, dict):
                 raise DocumentError(f"item {position} is not a JSON object")
             try:
-                documents.append(document_from_fields(item))
-            except DocumentError as error:
+                documents.append(document_from_submission(item))
+            except SubmissionError as error:
                 raise DocumentError(f"item {position}: {error}") from None
         return documents
     raise DocumentError("expected a JSON object or a list of objects")
@@ -148,7 +150,7 @@ def _parse_json_lines(path: Path, content: str) -> LoadResult:
             item = json.loads(line)
             if not isinstance(item, dict):
                 raise DocumentError("not a JSON object")
-            result.documents.append(document_from_fields(item))
+            result.documents.append(document_from_submission(item))
         except (DocumentError, ValueError) as error:
             result.errors.append(f"{path}:{number}: {error}")
     return result

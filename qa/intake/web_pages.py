@@ -52,6 +52,15 @@ def document_from_html(html: str | bytes, url: str = "", **fallbacks: Any) -> Do
     itself does not say, as a feed entry knows. Its id is its canonical link (the page's
     own, else ``url``) when it has one, whether it came as a file, a URL or a feed entry;
     ``fallbacks["doc_id"]`` (a feed entry's guid) only when it has none."""
+    try:
+        return document_from_fields(page_fields(html, url, **fallbacks))
+    except DocumentError as error:
+        raise PageError(str(error)) from None
+
+
+def page_fields(html: str | bytes, url: str = "", **fallbacks: Any) -> dict[str, Any]:
+    """A page's article and metadata as a document's fields (empty where the page says
+    nothing), as ``document_from_html`` reads them."""
     import trafilatura
 
     with held_library_logs() as library_logs:
@@ -89,10 +98,7 @@ def document_from_html(html: str | bytes, url: str = "", **fallbacks: Any) -> Do
     }
     if page.get("author"):
         fields["author"] = page["author"]
-    try:
-        return document_from_fields(fields)
-    except DocumentError as error:
-        raise PageError(str(error)) from None
+    return fields
 
 
 # Class or id words of the prompts a page puts inside an article's body: a paywall or

@@ -43,10 +43,15 @@ def retrieve_dated(
     vector: np.ndarray,
     k: int,
     recency: RecencySettings,
+    extra: int = 0,
 ) -> DatedRetrieval:
+    """The k passages for a question in time, then up to ``extra`` more (see
+    ``Retriever.retrieve``)."""
     moment = question.moment
     if not index.any_published_after(""):
-        plain = retriever.retrieve(question.text, vector, k, question.filters, question.mode)
+        plain = retriever.retrieve(
+            question.text, vector, k, question.filters, question.mode, extra=extra
+        )
         return DatedRetrieval(plain, question.text, None)
     filters = question.filters
     # As of now, nothing is usually dated later: the filter is then left out, at no cost.
@@ -59,12 +64,20 @@ def retrieve_dated(
             if question.recency and recency.weight > 0
             else None
         )
-        found = retriever.retrieve(question.text, vector, k, filters, question.mode, recency=decay)
+        found = retriever.retrieve(
+            question.text, vector, k, filters, question.mode, recency=decay, extra=extra
+        )
         return DatedRetrieval(_up_to_moment(found, question), question.text, None)
     words = without_span(question.text, period.span) or question.text
     inside = _up_to_moment(
         retriever.retrieve(
-            question.text, vector, k, within(filters, period), question.mode, lexical_text=words
+            question.text,
+            vector,
+            k,
+            within(filters, period),
+            question.mode,
+            lexical_text=words,
+            extra=extra,
         ),
         question,
     )
@@ -73,11 +86,11 @@ def retrieve_dated(
     rest = _up_to_moment(
         retriever.retrieve(
             question.text, vector, k + len(inside.results), filters, question.mode,
-            lexical_text=words,
+            lexical_text=words, extra=extra,
         ),
         question,
     )  # fmt: skip
-    return DatedRetrieval(_followed_by(inside, rest, k), words, period)
+    return DatedRetrieval(_followed_by(inside, rest, k + extra), words, period)
 
 
 def _up_to_moment(retrieved: Retrieved, question: Question) -> Retrieved:

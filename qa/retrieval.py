@@ -115,19 +115,22 @@ class Retriever:
         *,
         lexical_text: str | None = None,
         recency: Recency | None = None,
+        extra: int = 0,
     ) -> Retrieved:
         """The best k passages for a question and its vector, their sentences scored.
         ``lexical_text``: the words BM25 reads, when not all of the question's (its period
-        left out); ``recency``: a bonus for recent articles in hybrid fusion."""
+        left out); ``recency``: a bonus for recent articles in hybrid fusion; ``extra``:
+        up to that many more passages after the k, ranked as they are and leaving the k
+        as they would be alone (folding copies draws on them)."""
         mode = mode or self.settings.mode
         # The verdict on answerability looks at the same leading passages whatever k is.
         wanted = max(k, CONFIDENCE_DEPTH)
         if mode == "dense":
             results = self._distinct_deep(
-                lambda depth: self.index.search_dense(vector, depth, filters), wanted
+                lambda depth: self.index.search_dense(vector, depth, filters), wanted + extra
             )
             cosines = [result.score for result in results]
-            return self._with_sentences(question, vector, results, cosines, k)
+            return self._with_sentences(question, vector, results, cosines, k, extra)
         terms = lexical_terms(question if lexical_text is None else lexical_text)
         if mode == "lexical":
             results = self._distinct_deep(
@@ -138,15 +141,15 @@ class Retriever:
                     filters=filters,
                     term_cap=self.settings.lexical_term_cap,
                 ),
-                wanted,
+                wanted + extra,
             )
             stored = self.index.passage_vectors([result.passage.key for result in results])
             cosines = [
                 float(stored[r.passage.key] @ vector) if r.passage.key in stored else 0.0
                 for r in results
             ]
-            return self._with_sentences(question, vector, results, cosines, k)
-        return self._hybrid(question, vector, terms, k, filters, recency)
+            return self._with_sentences(question, vector, results, cosines, k, extra)
+        return self._hybrid(question, vector, terms, k, filters, recency, extra)
 
     def _with_sentences(
         self,
@@ -155,10 +158,17 @@ class Retriever:
         results: list[SearchResult],
         passage_cosines: list[float],
         k: int,
+        extra: int = 0,
     ) -> Retrieved:
-        sentences = score_sentences(question, vector, [result.passage for result in results])
+        # Word overlap is weighed over the passages scored together: the leading ones as
+        # when no extra are asked, the extra ones apart, so they change nothing before them.
+        wanted = max(k, CONFIDENCE_DEPTH)
+        leading, more = results[:wanted], results[wanted : k + extra]
+        sentences = score_sentences(question, vector, [result.passage for result in leading])
+        if more:
+            sentences += score_sentences(question, vector, [result.passage for result in more])
         confidence = best_match(sentences[:CONFIDENCE_DEPTH], passage_cosines[:CONFIDENCE_DEPTH])
-        return Retrieved(results[:k], sentences[:k], confidence)
+        return Retrieved(results[: k + extra], sentences[: k + extra], confidence)
 
     def _hybrid(
         self,
@@ -168,6 +178,7 @@ class Retriever:
         k: int,
         filters: SearchFilters | None,
         recency: Recency | None = None,
+        extra: int = 0,
     ) -> Retrieved:
         wanted = max(k, CONFIDENCE_DEPTH)
         candidates_wanted = max(k, self.settings.candidates)
@@ -222,13 +233,18 @@ class Retriever:
             for passage, sentence_scores in zip(reranked, sentences, strict=True)
         ]
         best_first = sorted(range(len(reranked)), key=lambda i: scores[i], reverse=True)
-        kept = [best_first[i] for i in without_overlaps([reranked[i] for i in best_first], wanted)]
+        # The extra passages come from the same re-ranked candidates: asking for them
+        # changes no depth above, so the first k stay those asked alone.
+        kept = [
+            best_first[i]
+            for i in without_overlaps([reranked[i] for i in best_first], wanted + extra)
+        ]
         confidence = best_match(
             [sentences[i] for i in kept[:CONFIDENCE_DEPTH]],
             [passage_cosine[reranked[i].key] for i in kept[:CONFIDENCE_DEPTH]],
         )
-        order = kept[:k]
-        # Documents are read for the passages shown only: at a million passages, most of
+        order = kept[: k + extra]
+        # Documents are read for the passages kept only: at a million passages, most of
         # the re-ranked ones' documents are not in the page cache.
         results = self.index.cite([(reranked[i], scores[i]) for i in order])
         cited = {result.passage.key for result in results}

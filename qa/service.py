@@ -138,15 +138,11 @@ class QAService:
         """The passages for an encoded question: search, fusion, highlight, abstention, and
         syndicated copies folded."""
         question = encoded.question
-        dated = self._retrieve(encoded, question.k)
+        # Folding copies leaves fewer cards than passages: up to k more are asked for at
+        # once, ranked after the k, so that k stories are left.
+        extra = min(question.k, max(0, self.settings.max_k - question.k)) if question.fold else 0
+        dated = self._retrieve(encoded, question.k, extra)
         groups = self._groups(dated.retrieved, question.fold)
-        if len(groups) < len(dated.retrieved.results):
-            # Copies were folded: ask for twice as many, so that k stories are left. (Only
-            # then: a deeper search re-ranks a little differently.)
-            dated = self._retrieve(
-                encoded, min(2 * question.k, max(question.k, self.settings.max_k))
-            )
-            groups = self._groups(dated.retrieved, question.fold)
         retrieved = dated.retrieved
         results = retrieved.results
         if not all(math.isfinite(result.score) for result in results):
@@ -224,9 +220,9 @@ class QAService:
             took_ms=took_ms,
         )
 
-    def _retrieve(self, encoded: EncodedQuestion, k: int) -> DatedRetrieval:
+    def _retrieve(self, encoded: EncodedQuestion, k: int, extra: int) -> DatedRetrieval:
         return retrieve_dated(
-            self.retriever, self.index, encoded.question, encoded.vector, k, self.recency
+            self.retriever, self.index, encoded.question, encoded.vector, k, self.recency, extra
         )
 
     @staticmethod

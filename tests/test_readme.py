@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from qa.settings import Settings
 from tests.conftest import ROOT
@@ -44,3 +45,27 @@ def test_the_readme_opens_with_the_two_commands() -> None:
     head = README[: README.index("## Ingesting")]
     assert "make run" in head and "make test" in head
     assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_the_readme_is_read_in_minutes() -> None:
+    assert len(README.splitlines()) <= 300
+
+
+def test_the_readme_holds_no_measured_figure() -> None:
+    # Measured figures drift when copied by hand: they live in the generated benchmarks doc.
+    measured = re.compile(r"\d(?:[\d.,]*)\s*(?:ms|requests/s|req/s|GB|MB|kB|×)(?!\w)|\d\.\d+x\b")
+    lines = [line for line in README.splitlines() if measured.search(line)]
+    assert lines == []
+
+
+def test_every_relative_link_of_the_docs_leads_somewhere() -> None:
+    pages = [ROOT / "README.md", ROOT / "ARCHITECTURE.md", *(ROOT / "docs").glob("*.md")]
+    broken = []
+    for page in pages:
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text(encoding="utf-8")):
+            if (
+                not target.startswith(("http://", "https://"))
+                and not (page.parent / target).exists()
+            ):
+                broken.append(f"{page.relative_to(ROOT)} -> {target}")
+    assert broken == []

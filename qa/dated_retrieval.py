@@ -16,7 +16,7 @@ import numpy as np
 
 from index import PassageIndex
 from qa.questions import Question
-from qa.retrieval import Retrieved, Retriever, without_overlaps
+from qa.retrieval import Retrieved, Retriever, share_text, without_overlaps
 from qa.time_phrases import Period, without_span
 from qa.timing import Recency, published_after, up_to, within
 
@@ -90,7 +90,7 @@ def retrieve_dated(
         ),
         question,
     )  # fmt: skip
-    return DatedRetrieval(_followed_by(inside, rest, k + extra), words, period)
+    return DatedRetrieval(_followed_by(inside, rest, k), words, period)
 
 
 def _up_to_moment(retrieved: Retrieved, question: Question) -> Retrieved:
@@ -104,20 +104,25 @@ def _up_to_moment(retrieved: Retrieved, question: Question) -> Retrieved:
     ]
     if len(keep) == len(retrieved.results):
         return retrieved
+    # Spare passages are uncited: their dates are checked when folding cites them.
     return Retrieved(
         [retrieved.results[i] for i in keep],
         [retrieved.sentences[i] for i in keep],
         retrieved.confidence,
+        retrieved.spare,
     )
 
 
 def _followed_by(first: Retrieved, then: Retrieved, k: int) -> Retrieved:
-    """The first results, then those of ``then`` that share no text with them, k at most."""
+    """The first results, then those of ``then`` that share no text with them, k at most;
+    ``then``'s spare passages after them, less those that share text with one kept."""
     results = first.results + then.results
     sentences = first.sentences + then.sentences
     kept = without_overlaps([result.passage for result in results], k)
+    shown = [results[i].passage for i in kept]
     return Retrieved(
         [results[i] for i in kept],
         [sentences[i] for i in kept],
         max(first.confidence, then.confidence) if first.results else then.confidence,
+        [spare for spare in then.spare if not any(share_text(spare.passage, p) for p in shown)],
     )

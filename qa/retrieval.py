@@ -15,7 +15,7 @@ today's figures for each mode.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -62,6 +62,16 @@ class Retrieved:
     # How closely the best of the results' sentences matches the question (cosine
     # similarity; a passage's own where no sentence vectors are stored).
     confidence: float
+    # Passages ranked after the results, when extra were asked: for folding copies to
+    # draw on. Not cited, and their sentences scored only where it cost nothing more.
+    spare: list[SparePassage] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SparePassage:
+    passage: PassageRow
+    score: float
+    sentences: SentenceScores | None = None
 
 
 def best_match(sentences: Sequence[SentenceScores], passage_cosines: Sequence[float]) -> float:
@@ -83,6 +93,10 @@ def spare_for_overlaps(k: int) -> int:
     return 2 * k
 
 
+def share_text(first: PassageRow, second: PassageRow) -> bool:
+    return first.doc_id == second.doc_id and first.start < second.end and second.start < first.end
+
+
 def without_overlaps(best_first: Sequence[PassageRow], k: int) -> list[int]:
     """Positions of the first k passages that share no text with a better one of the same
     document, so that k passages are k different pieces of evidence."""
@@ -90,12 +104,7 @@ def without_overlaps(best_first: Sequence[PassageRow], k: int) -> list[int]:
     for position, passage in enumerate(best_first):
         if len(kept) == k:
             break
-        if not any(
-            best_first[other].doc_id == passage.doc_id
-            and best_first[other].start < passage.end
-            and passage.start < best_first[other].end
-            for other in kept
-        ):
+        if not any(share_text(best_first[other], passage) for other in kept):
             kept.append(position)
     return kept
 
@@ -120,20 +129,21 @@ class Retriever:
         """The best k passages for a question and its vector, their sentences scored.
         ``lexical_text``: the words BM25 reads, when not all of the question's (its period
         left out); ``recency``: a bonus for recent articles in hybrid fusion; ``extra``:
-        up to that many more passages after the k, ranked as they are and leaving the k
-        as they would be alone (folding copies draws on them)."""
+        up to that many more passages after the k, kept as ``spare`` (ranked as they are,
+        and leaving the k as they would be alone), for folding copies to draw on."""
         mode = mode or self.settings.mode
         # The verdict on answerability looks at the same leading passages whatever k is.
         wanted = max(k, CONFIDENCE_DEPTH)
         if mode == "dense":
-            results = self._distinct_deep(
+            rows = self._distinct_deep(
                 lambda depth: self.index.search_dense(vector, depth, filters), wanted + extra
             )
+            results = self.index.cite(rows[:wanted])
             cosines = [result.score for result in results]
-            return self._with_sentences(question, vector, results, cosines, k, extra)
+            return self._with_sentences(question, vector, results, cosines, k, rows[k:][:extra])
         terms = lexical_terms(question if lexical_text is None else lexical_text)
         if mode == "lexical":
-            results = self._distinct_deep(
+            rows = self._distinct_deep(
                 lambda depth: self.index.search_lexical(
                     terms,
                     depth,
@@ -143,12 +153,13 @@ class Retriever:
                 ),
                 wanted + extra,
             )
+            results = self.index.cite(rows[:wanted])
             stored = self.index.passage_vectors([result.passage.key for result in results])
             cosines = [
                 float(stored[r.passage.key] @ vector) if r.passage.key in stored else 0.0
                 for r in results
             ]
-            return self._with_sentences(question, vector, results, cosines, k, extra)
+            return self._with_sentences(question, vector, results, cosines, k, rows[k:][:extra])
         return self._hybrid(question, vector, terms, k, filters, recency, extra)
 
     def _with_sentences(
@@ -158,17 +169,16 @@ class Retriever:
         results: list[SearchResult],
         passage_cosines: list[float],
         k: int,
-        extra: int = 0,
+        spare: Sequence[tuple[PassageRow, float]] = (),
     ) -> Retrieved:
-        # Word overlap is weighed over the passages scored together: the leading ones as
-        # when no extra are asked, the extra ones apart, so they change nothing before them.
-        wanted = max(k, CONFIDENCE_DEPTH)
-        leading, more = results[:wanted], results[wanted : k + extra]
-        sentences = score_sentences(question, vector, [result.passage for result in leading])
-        if more:
-            sentences += score_sentences(question, vector, [result.passage for result in more])
+        sentences = score_sentences(question, vector, [result.passage for result in results])
         confidence = best_match(sentences[:CONFIDENCE_DEPTH], passage_cosines[:CONFIDENCE_DEPTH])
-        return Retrieved(results[: k + extra], sentences[: k + extra], confidence)
+        return Retrieved(
+            results[:k],
+            sentences[:k],
+            confidence,
+            [SparePassage(passage, score) for passage, score in spare],
+        )
 
     def _hybrid(
         self,
@@ -243,32 +253,32 @@ class Retriever:
             [sentences[i] for i in kept[:CONFIDENCE_DEPTH]],
             [passage_cosine[reranked[i].key] for i in kept[:CONFIDENCE_DEPTH]],
         )
-        order = kept[: k + extra]
-        # Documents are read for the passages kept only: at a million passages, most of
+        order = kept[:k]
+        # Documents are read for the passages shown only: at a million passages, most of
         # the re-ranked ones' documents are not in the page cache.
         results = self.index.cite([(reranked[i], scores[i]) for i in order])
         cited = {result.passage.key for result in results}
         order = [i for i in order if reranked[i].key in cited]
-        return Retrieved(results, [sentences[i] for i in order], confidence)
+        spare = [SparePassage(reranked[i], scores[i], sentences[i]) for i in kept[k : k + extra]]
+        return Retrieved(results, [sentences[i] for i in order], confidence, spare)
 
     def _distinct_deep(
         self, search: Callable[[int], list[tuple[int, float]]], k: int
-    ) -> list[SearchResult]:
-        """k results that share no text, searching deeper while overlapping ones (a long
+    ) -> list[tuple[PassageRow, float]]:
+        """k passages that share no text, searching deeper while overlapping ones (a long
         paragraph's chain of passages) leave fewer and the index has more."""
         depth = spare_for_overlaps(k)
         while True:
             scored = search(depth)
-            results = self._distinct(scored, k)
-            if len(results) >= k or len(scored) < depth or depth >= MAX_OVERLAP_DEPTH * k:
-                return results
+            rows = self._distinct(scored, k)
+            if len(rows) >= k or len(scored) < depth or depth >= MAX_OVERLAP_DEPTH * k:
+                return rows
             depth *= 2
 
-    def _distinct(self, scored: list[tuple[int, float]], k: int) -> list[SearchResult]:
-        """The first k of (key, score) pairs, best first, that share no text, with their
-        citations; documents are read for those kept only. A passage deleted meanwhile
+    def _distinct(self, scored: list[tuple[int, float]], k: int) -> list[tuple[PassageRow, float]]:
+        """The first k of (key, score) pairs, best first, that share no text, as passages
+        (uncited: documents are read for those shown only). A passage deleted meanwhile
         drops out."""
         passages = self.index.passages([key for key, _ in scored])
         rows = [(passages[key], score) for key, score in scored if key in passages]
-        kept = without_overlaps([passage for passage, _ in rows], k)
-        return self.index.cite([rows[i] for i in kept])
+        return [rows[i] for i in without_overlaps([passage for passage, _ in rows], k)]

@@ -25,6 +25,7 @@ from qa.answers import (
 from qa.copies import also_ran_in, copy_groups
 from qa.dated_retrieval import DatedRetrieval, RecencySettings, retrieve_dated
 from qa.encoding.encoder import Encoder, load_encoder
+from qa.highlight import score_sentences
 from qa.ingest import IngestSummary, Passager, WriteStatus, ingest_documents
 from qa.intake.loaders import LoadResult, load_paths
 from qa.intake.sources import SourceResult, load_sources
@@ -138,12 +139,15 @@ class QAService:
         """The passages for an encoded question: search, fusion, highlight, abstention, and
         syndicated copies folded."""
         question = encoded.question
-        # Folding copies leaves fewer cards than passages: up to k more are asked for at
-        # once, ranked after the k, so that k stories are left.
+        # Folding copies leaves fewer cards than passages: up to k more are ranked at once,
+        # after the k, and read only if copies fold.
         extra = min(question.k, max(0, self.settings.max_k - question.k)) if question.fold else 0
         dated = self._retrieve(encoded, question.k, extra)
-        groups = self._groups(dated.retrieved, question.fold)
         retrieved = dated.retrieved
+        groups = self._groups(retrieved, question.fold)
+        if len(groups) < len(retrieved.results) and retrieved.spare:
+            retrieved = self._with_spare(retrieved, encoded)
+            groups = self._groups(retrieved, question.fold)
         results = retrieved.results
         if not all(math.isfinite(result.score) for result in results):
             # Damaged vectors in memory: refuse rather than answer with meaningless scores.
@@ -223,6 +227,29 @@ class QAService:
     def _retrieve(self, encoded: EncodedQuestion, k: int, extra: int) -> DatedRetrieval:
         return retrieve_dated(
             self.retriever, self.index, encoded.question, encoded.vector, k, self.recency, extra
+        )
+
+    def _with_spare(self, retrieved: Retrieved, encoded: EncodedQuestion) -> Retrieved:
+        """The results, then the spare passages cited and scored now: asked when copies
+        folded among the results, so that k stories are left."""
+        question = encoded.question
+        spare = {item.passage.key: item for item in retrieved.spare}
+        cited = [
+            result
+            for result in self.index.cite([(item.passage, item.score) for item in spare.values()])
+            if not published_after(result.document.published, question.moment)
+        ]
+        unscored = [r.passage for r in cited if spare[r.passage.key].sentences is None]
+        scored = iter(score_sentences(question.text, encoded.vector, unscored) if unscored else [])
+        sentences = []
+        for result in cited:
+            known = spare[result.passage.key].sentences
+            sentences.append(next(scored) if known is None else known)
+        return replace(
+            retrieved,
+            results=retrieved.results + cited,
+            sentences=retrieved.sentences + sentences,
+            spare=[],
         )
 
     @staticmethod

@@ -131,6 +131,9 @@ def test_folding_can_be_turned_off(service: QAService) -> None:
     stories = [story(p.citation.doc_id) for p in unfolded.passages]
     assert len(set(stories)) < len(stories)  # copies fill the cards without folding
     assert folded.passages[0].text == unfolded.passages[0].text
+    # Folded, the passages ranked after the five fill the cards the copies left.
+    distinct = {(story(p.citation.doc_id), p.text[:60]) for p in unfolded.passages}
+    assert len(distinct) < len(folded.passages), (distinct, len(folded.passages))
 
 
 def test_a_deleted_or_rewritten_copy_leaves_the_group(service: QAService) -> None:

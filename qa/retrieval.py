@@ -136,7 +136,7 @@ class Retriever:
         wanted = max(k, CONFIDENCE_DEPTH)
         if mode == "dense":
             rows = self._distinct_deep(
-                lambda depth: self.index.search_dense(vector, depth, filters), wanted + extra
+                lambda depth: self.index.search_dense(vector, depth, filters), wanted, extra
             )
             results = self.index.cite(rows[:wanted])
             cosines = [result.score for result in results]
@@ -151,7 +151,8 @@ class Retriever:
                     filters=filters,
                     term_cap=self.settings.lexical_term_cap,
                 ),
-                wanted + extra,
+                wanted,
+                extra,
             )
             results = self.index.cite(rows[:wanted])
             stored = self.index.passage_vectors([result.passage.key for result in results])
@@ -263,14 +264,15 @@ class Retriever:
         return Retrieved(results, [sentences[i] for i in order], confidence, spare)
 
     def _distinct_deep(
-        self, search: Callable[[int], list[tuple[int, float]]], k: int
+        self, search: Callable[[int], list[tuple[int, float]]], k: int, extra: int = 0
     ) -> list[tuple[PassageRow, float]]:
         """k passages that share no text, searching deeper while overlapping ones (a long
-        paragraph's chain of passages) leave fewer and the index has more."""
+        paragraph's chain of passages) leave fewer and the index has more; then up to
+        ``extra`` more among those the search already read, for no further search."""
         depth = spare_for_overlaps(k)
         while True:
             scored = search(depth)
-            rows = self._distinct(scored, k)
+            rows = self._distinct(scored, k + extra)
             if len(rows) >= k or len(scored) < depth or depth >= MAX_OVERLAP_DEPTH * k:
                 return rows
             depth *= 2

@@ -12,8 +12,15 @@ import numpy as np
 import pytest
 
 from index import CorruptIndexError, Document, LocalIndex, PassageRow
+from index.local import text_blobs, vector_blobs
 from index.local.layout import STORE_NAME
-from index.local.migrations import MIGRATIONS, SCHEMA_VERSION, migrate, schema_version
+from index.local.migrations import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    migrate,
+    schema_version,
+    write_signature_and_byline,
+)
 from index.local.store_check import check_local_index
 
 DIMENSION = 8
@@ -46,22 +53,42 @@ def old_store(directory: Path, version: int) -> Path:
     conn.execute("INSERT INTO meta VALUES ('generation', '3')")
     for seed, (doc_id, (title, text, author)) in enumerate(ARTICLES.items()):
         metadata = json.dumps({"author": author} if author else {})
-        conn.execute(
-            "INSERT INTO documents(doc_id, title, source, url, published, text, metadata, "
-            "content_hash) VALUES (?, ?, 'Wire', '', '2026-01-0' || ?, ?, ?, ?)",
-            (doc_id, title, seed + 1, text, metadata, f"hash-{doc_id}"),
-        )
         end = text.index(".") + 1
+        if version >= 5:  # texts compressed, in the passages only; vectors quantised
+            conn.execute(
+                "INSERT INTO documents(doc_id, title, source, url, published, metadata, "
+                "content_hash, gaps, text_crc) VALUES (?, ?, 'Wire', '', '2026-01-0' || ?, ?, ?, "
+                "?, ?)",
+                (
+                    doc_id, title, seed + 1, metadata, f"hash-{doc_id}",
+                    text_blobs.gaps_to_json(text_blobs.gaps_between(text, [(0, end)])),
+                    text_blobs.text_checksum(text),
+                ),
+            )  # fmt: skip
+            stored_text, stored_vector = (
+                text_blobs.TextCodec().compress(text[:end]),
+                vector_blobs.passage_vector_bytes(unit_vector(seed)),
+            )
+            text_column = "compressed_text"
+        else:
+            conn.execute(
+                "INSERT INTO documents(doc_id, title, source, url, published, text, metadata, "
+                "content_hash) VALUES (?, ?, 'Wire', '', '2026-01-0' || ?, ?, ?, ?)",
+                (doc_id, title, seed + 1, text, metadata, f"hash-{doc_id}"),
+            )
+            stored_text, stored_vector, text_column = text[:end], vector(seed), "text"
         cursor = conn.execute(
-            "INSERT INTO passages(doc_id, ordinal, start_offset, end_offset, text, vector, "
-            "sentence_spans) VALUES (?, 0, 0, ?, ?, ?, ?)",
-            (doc_id, end, text[:end], vector(seed), json.dumps([[0, end]])),
+            f"INSERT INTO passages(doc_id, ordinal, start_offset, end_offset, {text_column}, "
+            "vector, sentence_spans) VALUES (?, 0, 0, ?, ?, ?, ?)",
+            (doc_id, end, stored_text, stored_vector, json.dumps([[0, end]])),
         )
         if version >= 2:  # that version kept the lexical index in the same transaction
             conn.execute(
                 "INSERT INTO passages_fts(rowid, title, text) VALUES (?, ?, ?)",
                 (cursor.lastrowid, title, text[:end]),
             )
+        if version == 4:  # and the signatures and bylines (version 5's test reads them unset)
+            write_signature_and_byline(conn, doc_id, text, json.loads(metadata))
     if version >= 3:  # and the counts of passages a term, as its writes kept them
         conn.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, passages_fts, row)")
         conn.execute("INSERT INTO term_passages SELECT term, doc FROM temp.vocab")
@@ -120,7 +147,7 @@ def test_a_store_of_this_version_is_left_as_it_is(tmp_path: Path) -> None:
     LocalIndex(directory, MODEL, DIMENSION).close()
     with sqlite3.connect(directory / STORE_NAME) as conn:
         assert schema_version(conn) == SCHEMA_VERSION
-        # Version 4 was written without signatures here: a current store is not refilled.
+        # This version's store was written without signatures here: it is not refilled.
         assert conn.execute("SELECT COUNT(*) FROM copy_signatures").fetchone() == (0,)
 
 
@@ -137,12 +164,8 @@ def test_a_store_of_a_later_version_is_refused_and_left_alone(tmp_path: Path) ->
 
 
 def test_a_store_made_before_migrations_were_numbered_keeps_its_rows(tmp_path: Path) -> None:
-    # Such a store says version 1 but already has every table, filled.
-    directory = tmp_path / "index"
-    index = LocalIndex(directory, MODEL, DIMENSION)
-    article = Document("a", "River", "The river bank flooded.", "Wire", metadata={"author": "A"})
-    index.add_document(article, [PassageRow(0, "a", 0, 0, 23, article.text)], unit_vector(1)[None])
-    index.close()
+    # Such a store says version 1 but already has every table of version 4, filled.
+    directory = old_store(tmp_path / "index", 4)
     with sqlite3.connect(directory / STORE_NAME) as conn:
         conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
         conn.execute("INSERT INTO meta VALUES ('extras_generation', '1')")
@@ -151,7 +174,9 @@ def test_a_store_made_before_migrations_were_numbered_keeps_its_rows(tmp_path: P
     with sqlite3.connect(directory / STORE_NAME) as conn:
         assert schema_version(conn) == SCHEMA_VERSION
         assert conn.execute("SELECT * FROM copy_signatures").fetchall() == signatures
-        assert conn.execute("SELECT author FROM bylines").fetchall() == [("A",)]
+        assert sorted(conn.execute("SELECT author FROM bylines").fetchall()) == [
+            ("",), ("Writer A",), ("Writer B",)
+        ]  # fmt: skip
         # What told before whether signatures were current is gone with the probes.
         assert conn.execute("SELECT key FROM meta WHERE key LIKE '%generation'").fetchall() == [
             ("generation",)

@@ -13,6 +13,7 @@ import pytest
 
 from index.local.layout import STORE_NAME
 from index.local.sqlite_store import PassageStore
+from index.local.text_blobs import TextCodec
 from tests.conftest import FIXTURE_ARTICLES
 from tests.servers import run_cli
 
@@ -89,22 +90,54 @@ def test_qa_check_finds_a_sound_index_sound(built: Path) -> None:
     assert "sound: every row reads back" in checked.stdout
 
 
-def test_qa_check_names_the_documents_that_do_not_read_back(index: Path) -> None:
+@pytest.mark.parametrize(
+    ("stored", "problem"),
+    [
+        (TextCodec().compress("overwritten"), "its text is not characters"),
+        (b"overwritten", "its text cannot be decompressed"),
+        (None, "does not match its checksum"),  # its first letter changed
+    ],
+    ids=["shorter", "not-compressed", "same-length"],
+)
+def test_qa_check_names_the_documents_that_do_not_read_back(
+    index: Path, stored: bytes | None, problem: str
+) -> None:
     with sqlite3.connect(index / STORE_NAME) as connection:
         (doc_id,) = connection.execute(
             "SELECT doc_id FROM documents WHERE title = ?", (BARRIER,)
         ).fetchone()
-        connection.execute("UPDATE passages SET text = 'overwritten' WHERE doc_id = ?", (doc_id,))
+        if stored is None:
+            (key, blob) = connection.execute(
+                "SELECT key, compressed_text FROM passages WHERE doc_id = ? ORDER BY ordinal",
+                (doc_id,),
+            ).fetchone()
+            text = TextCodec().decompress(blob)
+            stored = TextCodec().compress(("X" if text[0] != "X" else "Y") + text[1:])
+            connection.execute(
+                "UPDATE passages SET compressed_text = ? WHERE key = ?", (stored, key)
+            )
+        else:
+            connection.execute(
+                "UPDATE passages SET compressed_text = ? WHERE doc_id = ?", (stored, doc_id)
+            )
     checked = run_cli("check", "--index", str(index))
     assert checked.returncode == 1
     assert "1 documents do not read back; ingest them again:" in checked.stdout
     (named,) = [line for line in checked.stdout.splitlines() if line.startswith("  ")]
-    assert doc_id in named and BARRIER in named and "its text is not characters" in named
+    assert doc_id in named and BARRIER in named and problem in named
 
 
 def test_qa_check_finds_a_passage_missing_from_the_lexical_index(index: Path) -> None:
+    store = PassageStore(index / STORE_NAME)
+    (first, *_) = store.passages_of(store.document_ids()[0])
+    title = store.citations([first.doc_id])[first.doc_id].title
+    store.close()
     with sqlite3.connect(index / STORE_NAME) as connection:
-        connection.execute("DELETE FROM passages_fts WHERE rowid = (SELECT MIN(key) FROM passages)")
+        # The lexical index keeps no texts: a row leaves it given what it was indexed with.
+        connection.execute(
+            "INSERT INTO passages_fts(passages_fts, rowid, title, text) VALUES ('delete', ?, ?, ?)",
+            (first.key, title, first.text),
+        )
     checked = run_cli("check", "--index", str(index))
     assert checked.returncode == 1
     assert "missing from the lexical index" in checked.stdout

@@ -24,6 +24,7 @@ from typing import TypeVar
 import numpy as np
 
 from index.errors import CorruptIndexError, storage_error
+from index.local import vector_blobs
 from index.local.faiss_vectors import HNSW_EF_CONSTRUCTION, VectorIndex
 from index.local.huge_pages import collapse_into_huge_pages
 from index.local.layout import HNSW_FROM, STORE_NAME, VECTOR_NAME
@@ -284,7 +285,8 @@ class LocalIndex:
         with self._lock:
             keys, removed, generation = self._store.upsert_document(document, passages, vectors)
             self._vectors.remove(np.asarray(removed, dtype=np.int64))
-            self._vectors.add(np.asarray(keys, dtype=np.int64), vectors)
+            # As the store keeps them, so that a rebuild from the store changes nothing.
+            self._vectors.add(np.asarray(keys, dtype=np.int64), vector_blobs.as_stored(vectors))
             self._dirty = True
             self._dated_after.clear()
             self._catch_up(generation)
@@ -349,8 +351,7 @@ class LocalIndex:
         with self._lock:
             found = self._vectors.vectors(keys)
         missing = [key for key in keys if key not in found]
-        stored = self._store.vectors_of(missing) if missing else {}
-        found.update((key, vectors[0]) for key, vectors in stored.items())
+        found.update(self._store.passage_vectors(missing) if missing else {})
         return found
 
     def vectors_of(self, keys: Sequence[int]) -> dict[int, tuple[np.ndarray, np.ndarray | None]]:

@@ -19,10 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from tqdm import tqdm
 
 from index import near_copies
 from index.errors import CorruptIndexError
+from index.local import text_blobs, vector_blobs
 from index.local.fts_terms import TOKENIZER
 from index.records import author_of
 
@@ -30,6 +32,8 @@ log = logging.getLogger(__name__)
 
 # Documents whose near-copy signatures are written in one go when a store lacks them.
 SIGNATURE_BATCH = 1000
+# Documents rewritten in one go when their rows are made compact.
+COMPACT_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,8 @@ class Migration:
     number: int
     what: str
     apply: Callable[[sqlite3.Connection], None]
+    # Whether it frees much of an old store's file, worth a VACUUM afterwards.
+    frees_space: bool = False
 
 
 def _run_script(conn: sqlite3.Connection, script: str) -> None:
@@ -190,11 +196,129 @@ def delete_signature_and_byline(conn: sqlite3.Connection, doc_id: str) -> None:
         conn.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
 
 
+# The lexical index without a copy of the texts: FTS5 keeps only its postings, and a
+# passage leaves it by the "delete" command, given the title and text it was indexed with.
+CONTENTLESS_FTS = (
+    "CREATE VIRTUAL TABLE passages_fts USING fts5("
+    f"title, text, content = '', tokenize = '{TOKENIZER}')"
+)
+
+
+def _compact_rows(conn: sqlite3.Connection) -> None:
+    # Each passage's text compressed and its vectors quantised (index.local.text_blobs and
+    # vector_blobs); an article kept as its passages and the gaps between them; the
+    # lexical index without its copy of the texts. About 4 KB a passage instead of 13.
+    _run_script(
+        conn,
+        f"""
+        ALTER TABLE documents ADD COLUMN gaps TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE documents ADD COLUMN text_crc INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE passages RENAME COLUMN text TO compressed_text;
+        CREATE TABLE IF NOT EXISTS text_dictionaries (
+            dict_id INTEGER PRIMARY KEY,
+            data BLOB NOT NULL
+        );
+        DROP TABLE IF EXISTS passages_fts;
+        {CONTENTLESS_FTS}
+        """,
+    )
+    dimension_row = conn.execute("SELECT value FROM meta WHERE key = 'dimension'").fetchone()
+    dimension = int(dimension_row[0]) if dimension_row else 0
+    samples = [
+        text
+        for (text,) in conn.execute(
+            f"SELECT compressed_text FROM passages ORDER BY key LIMIT {text_blobs.DICTIONARY_FROM}"
+        )
+    ]
+    codec = text_blobs.TextCodec()
+    if len(samples) >= text_blobs.DICTIONARY_FROM:
+        dictionary = text_blobs.train_dictionary(samples)
+        codec = text_blobs.TextCodec([dictionary])
+        conn.execute(
+            "INSERT INTO text_dictionaries(dict_id, data) VALUES (?, ?)",
+            (codec.dictionary_id, dictionary),
+        )
+    (documents,) = conn.execute("SELECT COUNT(*) FROM documents").fetchone()
+    last = ""
+    with tqdm(
+        total=documents, desc="compacting rows", unit="doc", disable=documents < COMPACT_BATCH
+    ) as progress:
+        while rows := conn.execute(
+            "SELECT doc_id, title, text FROM documents WHERE doc_id > ? ORDER BY doc_id LIMIT ?",
+            (last, COMPACT_BATCH),
+        ).fetchall():
+            for doc_id, title, text in rows:
+                _compact_document(conn, codec, dimension, doc_id, title, text)
+            last = rows[-1][0]
+            progress.update(len(rows))
+    conn.execute("ALTER TABLE documents DROP COLUMN text")
+
+
+def _compact_document(
+    conn: sqlite3.Connection,
+    codec: text_blobs.TextCodec,
+    dimension: int,
+    doc_id: str,
+    title: str,
+    text: str,
+) -> None:
+    passages = conn.execute(
+        "SELECT key, start_offset, end_offset, compressed_text, vector, sentence_spans, "
+        "sentence_vectors FROM passages WHERE doc_id = ?",
+        (doc_id,),
+    ).fetchall()
+    spans = [(int(start), int(end)) for _, start, end, *_ in passages]
+    conn.execute(
+        "UPDATE documents SET gaps = ?, text_crc = ? WHERE doc_id = ?",
+        (
+            text_blobs.gaps_to_json(text_blobs.gaps_between(text, spans)),
+            text_blobs.text_checksum(text),
+            doc_id,
+        ),
+    )
+    for key, _, _, passage_text, vector, spans_json, sentences in passages:
+        conn.execute(
+            "UPDATE passages SET compressed_text = ?, vector = ?, sentence_vectors = ? "
+            "WHERE key = ?",
+            (
+                codec.compress(passage_text),
+                _int8_vector(vector, dimension),
+                _int4_sentences(sentences, spans_json, dimension),
+                key,
+            ),
+        )
+        conn.execute(
+            "INSERT INTO passages_fts(rowid, title, text) VALUES (?, ?, ?)",
+            (key, title, passage_text),
+        )
+
+
+def _int8_vector(stored: bytes, dimension: int) -> bytes:
+    # A vector of the wrong width is left as it was, for `qa check` to name.
+    if len(stored) != 4 * dimension:
+        return stored
+    return vector_blobs.passage_vector_bytes(np.frombuffer(stored, dtype=np.float32))
+
+
+def _int4_sentences(stored: bytes | None, spans_json: str, dimension: int) -> bytes | None:
+    sentences = len(json.loads(spans_json)) if spans_json else 0
+    if stored is None or not sentences or len(stored) != 2 * dimension * sentences:
+        return stored
+    matrix = np.frombuffer(stored, dtype=np.float16).reshape(sentences, dimension)
+    return vector_blobs.sentence_vector_bytes(matrix) or None
+
+
 MIGRATIONS = (
     Migration(1, "documents and passages", _documents_and_passages),
     Migration(2, "the lexical index (FTS5)", _lexical_index),
     Migration(3, "passages a term, for BM25's common words", _term_counts),
     Migration(4, "near-copy signatures and bylines", _signatures_and_bylines),
+    Migration(
+        5,
+        "compressed texts, quantised vectors, a contentless lexical index",
+        _compact_rows,
+        frees_space=True,
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].number
 
@@ -235,3 +359,16 @@ def migrate(conn: sqlite3.Connection, path: Path, up_to: int = SCHEMA_VERSION) -
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+        if found and migration.frees_space:
+            _reclaim_space(conn, path)
+
+
+def _reclaim_space(conn: sqlite3.Connection, path: Path) -> None:
+    """Give the pages a migration freed back to the file system (VACUUM rewrites the store;
+    it needs as much free disk as the store takes, and no other process writing)."""
+    log.info("reclaiming the space the migration freed in %s", path)
+    try:
+        conn.execute("VACUUM")
+    except sqlite3.OperationalError as error:
+        # The store is sound as it is: its free pages are reused by later writes.
+        log.warning("could not shrink %s (%s); later writes reuse its free pages", path, error)

@@ -22,20 +22,16 @@ import numpy as np
 
 from index import near_copies
 from index.errors import CorruptIndexError, ModelMismatchError, storage_error
+from index.local import text_blobs, vector_blobs
 from index.local.fts_terms import TermSplitter
 from index.local.migrations import (
     delete_signature_and_byline,
     migrate,
     write_signature_and_byline,
 )
+from index.local.text_blobs import TextCodec, TextCorrupt
 from index.protocol import SearchFilters
-from index.records import (
-    DOCUMENT_FIELDS,
-    Document,
-    PassageRow,
-    document_from_fields,
-    sentence_vector_bytes,
-)
+from index.records import DOCUMENT_FIELDS, Document, PassageRow, document_from_fields
 
 log = logging.getLogger(__name__)
 
@@ -43,61 +39,52 @@ log = logging.getLogger(__name__)
 PUBLISHED_CACHE = 200_000
 PAGE_SIZE = 16384
 
-_DOCUMENT_COLUMNS = ", ".join(DOCUMENT_FIELDS)
+# The stored columns of a document: its text is kept in its passages (and gaps).
+_STORED_FIELDS = tuple(name for name in DOCUMENT_FIELDS if name != "text")
+_DOCUMENT_COLUMNS = ", ".join(_STORED_FIELDS)
 
 
-def _document_from_row(row: Sequence[object]) -> Document:
-    return document_from_fields(dict(zip(DOCUMENT_FIELDS, row, strict=True)))
+def _document_from_row(row: Sequence[object], text: str = "") -> Document:
+    return document_from_fields(dict(zip(_STORED_FIELDS, row, strict=True)), text)
 
 
 def _sentence_blob(vectors: np.ndarray | None) -> bytes | None:
-    return sentence_vector_bytes(vectors) or None
+    return vector_blobs.sentence_vector_bytes(vectors) or None
 
 
-def _sentence_matrix(sentences: int, blob: bytes | None) -> np.ndarray | None:
-    """The stored sentence vectors, one row a sentence, or None when there are none; as
-    float32, converted once here rather than at each use."""
-    if blob is None or not sentences:
-        return None
-    return np.frombuffer(blob, dtype=np.float16).reshape(sentences, -1).astype(np.float32)
-
-
-def _passages_from_rows(rows: Sequence[Sequence[Any]]) -> list[PassageRow]:
-    """Passage rows, their sentence vectors converted to float32 in one go (a conversion a
-    passage was a visible part of a hybrid question's time)."""
-    spans = [tuple((int(a), int(b)) for a, b in json.loads(row[6])) for row in rows]
-    blobs = [
-        row[7] if row[7] is not None and spans_of else b""
-        for row, spans_of in zip(rows, spans, strict=True)
-    ]
-    sentences = sum(len(spans_of) for spans_of, blob in zip(spans, blobs, strict=True) if blob)
-    joined = b"".join(blobs)
-    width = len(joined) // (2 * sentences) if sentences else 0  # float16: 2 bytes a value
-    same_width = all(
-        not blob or len(blob) == 2 * width * len(spans_of)
-        for spans_of, blob in zip(spans, blobs, strict=True)
-    )
-    if not width or not same_width:
-        # None stored, or (never written so) vectors of different widths: one at a time.
-        matrices = [
-            _sentence_matrix(len(spans_of), blob or None)
+def _sentence_matrices(
+    spans: Sequence[Sequence[tuple[int, int]]], blobs: Sequence[bytes | None]
+) -> list[np.ndarray | None]:
+    """Each passage's stored sentence vectors as float32 rows (None when there are none),
+    decoded in one go: a decoding a passage was a visible part of a question's time."""
+    counts = [len(spans_of) if blob else 0 for spans_of, blob in zip(spans, blobs, strict=True)]
+    present = [(blob, count) for blob, count in zip(blobs, counts, strict=True) if blob and count]
+    widths = {len(blob) // count for blob, count in present}
+    if len(widths) > 1:  # never written so, but a damaged row must not hide the others
+        return [
+            _sentence_matrices([spans_of], [blob])[0]
             for spans_of, blob in zip(spans, blobs, strict=True)
         ]
-    else:
-        every = np.frombuffer(joined, dtype=np.float16).reshape(sentences, -1).astype(np.float32)
-        matrices, first = [], 0
-        for spans_of, blob in zip(spans, blobs, strict=True):
-            if blob:
-                matrices.append(every[first : first + len(spans_of)])
-                first += len(spans_of)
-            else:
-                matrices.append(None)
-    return [
-        PassageRow(key, doc_id, ordinal, start, end, text, spans_of, matrix)
-        for (key, doc_id, ordinal, start, end, text, _, _), spans_of, matrix in zip(
-            rows, spans, matrices, strict=True
-        )
-    ]
+    width = widths.pop() if widths else 0
+    dimension = vector_blobs.sentence_dimension(width)
+    joined = b"".join(blob for blob, _ in present)
+    if not dimension or len(joined) != width * sum(counts):
+        return [None] * len(blobs)
+    every = vector_blobs.sentence_vectors(joined, dimension)
+    matrices: list[np.ndarray | None] = []
+    first = 0
+    for count in counts:
+        matrices.append(every[first : first + count] if count else None)
+        first += count
+    return matrices
+
+
+def _passage_vector(blob: bytes) -> np.ndarray:
+    return vector_blobs.passage_vectors([blob], vector_blobs.passage_dimension(len(blob)))[0]
+
+
+def _spans(stored: str) -> tuple[tuple[int, int], ...]:
+    return tuple((int(a), int(b)) for a, b in json.loads(stored))
 
 
 def _fts_phrase(word: str) -> str:
@@ -128,14 +115,11 @@ def _filter_clause(filters: SearchFilters) -> tuple[str, list[str]]:
     return " AND ".join(clauses) or "1", params
 
 
-def _passage_problem(
-    document_text: str, start: int, end: int, text: str, vector: bytes, dimension: int
-) -> str | None:
-    if document_text[start:end] != text:
-        return f"its text is not characters {start}-{end} of the document"
-    if len(vector) != 4 * dimension:
-        return f"its vector has {len(vector)} bytes, not {4 * dimension}"
-    if not np.isfinite(np.frombuffer(vector, dtype=np.float32)).all():
+def _passage_problem(vector: bytes, dimension: int) -> str | None:
+    width = vector_blobs.passage_vector_width(dimension)
+    if len(vector) != width:
+        return f"its vector has {len(vector)} bytes, not {width}"
+    if not np.isfinite(vector_blobs.passage_vectors([vector], dimension)).all():
         return "its vector holds values that are not numbers"
     return None
 
@@ -145,7 +129,8 @@ def _sentences_problem(spans: str, blob: bytes | None, dimension: int) -> str | 
         sentences = len(json.loads(spans))
     except ValueError:
         return "its sentence spans are not JSON"
-    if blob is not None and sentences and len(blob) != 2 * dimension * sentences:
+    expected = vector_blobs.sentence_width(dimension) * sentences
+    if blob is not None and sentences and len(blob) != expected:
         return f"its sentence vectors have {len(blob)} bytes for {sentences} sentences"
     return None
 
@@ -162,16 +147,32 @@ class PassageStore:
             # isolation_level=None: no implicit transactions; writes use explicit BEGIN.
             self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
             self._conn.execute("PRAGMA busy_timeout = 10000")
-            # Takes effect only in a new store, and only before WAL is on: a passage row
-            # (text, vector, sentence vectors: about 7 KB) then fits in one page instead of
-            # a chain of three 4 KB ones, each its own disk read when not cached.
+            # Takes effect only in a new store, and only before WAL is on: a few passage
+            # rows (text, vector, sentence vectors: about 2.5 KB) share one disk read.
             self._conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA synchronous = FULL")
             self._conn.execute("PRAGMA foreign_keys = ON")
             migrate(self._conn, path)
+            self._codec = TextCodec(self._dictionaries())
         except sqlite3.DatabaseError as error:
             raise storage_error(error, path) from error
+
+    def _dictionaries(self) -> list[bytes]:
+        return [
+            bytes(data)
+            for (data,) in self._conn.execute("SELECT data FROM text_dictionaries ORDER BY rowid")
+        ]
+
+    def _decompress(self, blob: bytes) -> str:
+        """A stored passage text. Raises TextCorrupt when it cannot be read."""
+        try:
+            return self._codec.decompress(blob)
+        except text_blobs.UnknownDictionary:
+            # Trained by another process since this one opened the store: read it.
+            with self._lock:
+                self._codec = TextCodec(self._dictionaries())
+            return self._codec.decompress(blob)
 
     def close(self) -> None:
         with self._lock:
@@ -217,13 +218,15 @@ class PassageStore:
 
     def read_back(self, doc_id: str, dimension: int) -> str | None:
         """Why the document does not read back whole (None when it does): its row, each of
-        its passages' text (its span of the document), vector and sentence vectors, and its
-        rows in the lexical index."""
+        its passages' text, vector and sentence vectors, its text rebuilt from them against
+        its checksum, and its rows in the lexical index."""
         try:
             with self._lock:
-                document = self.get_document(doc_id)
+                stored = self._conn.execute(
+                    "SELECT gaps, text_crc FROM documents WHERE doc_id = ?", (doc_id,)
+                ).fetchone()
                 rows = self._conn.execute(
-                    "SELECT key, ordinal, start_offset, end_offset, text, vector, "
+                    "SELECT key, ordinal, start_offset, end_offset, compressed_text, vector, "
                     "sentence_spans, sentence_vectors FROM passages WHERE doc_id = ? "
                     "ORDER BY ordinal",
                     (doc_id,),
@@ -233,16 +236,30 @@ class PassageStore:
                 )
         except (sqlite3.DatabaseError, ValueError) as error:
             return f"its rows cannot be read ({error})"
-        if document is None:
+        if stored is None:
             return "its row is gone"
         if not rows:
             return "it has no passages"
-        for key, ordinal, start, end, text, vector, spans, sentence_vectors in rows:
-            problem = _passage_problem(document.text, start, end, text, vector, dimension)
-            if problem is None:
-                problem = _sentences_problem(spans, sentence_vectors, dimension)
+        pieces: list[tuple[int, str]] = []
+        for key, ordinal, start, end, blob, vector, spans, sentence_vectors in rows:
+            try:
+                text = self._decompress(blob)
+                problem = None
+                if len(text) != end - start:
+                    problem = f"its text is not characters {start}-{end} of the document"
+            except TextCorrupt as error:
+                problem = f"its text {error}"
+            problem = problem or _passage_problem(vector, dimension)
+            problem = problem or _sentences_problem(spans, sentence_vectors, dimension)
             if problem is not None:
                 return f"passage {ordinal} (key {key}): {problem}"
+            pieces.append((start, text))
+        try:
+            text = text_blobs.join_text(pieces + text_blobs.gaps_from_json(stored[0]))
+        except TextCorrupt as error:
+            return f"its text {error}"
+        if text_blobs.text_checksum(text) != stored[1]:
+            return "its text, rebuilt from its passages, does not match its checksum"
         if len(indexed) != len(rows):
             return f"{len(rows) - len(indexed)} of its passages are missing from the lexical index"
         return None
@@ -312,19 +329,25 @@ class PassageStore:
         if len(passages) != len(vectors):
             raise ValueError("one vector per passage is needed")
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if any(document.text[p.start : p.end] != p.text for p in passages):
+            # The article is kept as its passages: each must be its span of the text.
+            raise ValueError("a passage's text is not its span of the document's text")
+        gaps = text_blobs.gaps_between(document.text, [(p.start, p.end) for p in passages])
         with self._lock, self._transaction():
             removed = self._delete_locked(document.doc_id)
             self._conn.execute(
-                f"INSERT INTO documents({_DOCUMENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                f"INSERT INTO documents({_DOCUMENT_COLUMNS}, gaps, text_crc) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     document.doc_id,
                     document.title,
-                    document.text,
                     document.source,
                     document.url,
                     document.published,
                     json.dumps(document.metadata, ensure_ascii=False, sort_keys=True),
                     document.content_hash,
+                    text_blobs.gaps_to_json(gaps),
+                    text_blobs.text_checksum(document.text),
                 ),
             )
             write_signature_and_byline(
@@ -334,15 +357,15 @@ class PassageStore:
             for passage, vector in zip(passages, vectors, strict=True):
                 cursor = self._conn.execute(
                     "INSERT INTO passages(doc_id, ordinal, start_offset, end_offset, "
-                    "text, vector, sentence_spans, sentence_vectors) "
+                    "compressed_text, vector, sentence_spans, sentence_vectors) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         document.doc_id,
                         passage.ordinal,
                         passage.start,
                         passage.end,
-                        passage.text,
-                        vector.tobytes(),
+                        self._codec.compress(passage.text),
+                        vector_blobs.passage_vector_bytes(vector),
                         json.dumps(passage.sentence_spans),
                         _sentence_blob(passage.sentence_vectors),
                     ),
@@ -353,8 +376,38 @@ class PassageStore:
                     (keys[-1], document.title, passage.text),
                 )
             self._count_terms([(document.title, passage.text) for passage in passages], +1)
+            trained = self._train_dictionary_when_due()
             generation = self._bump_generation()
+        if trained is not None:  # only once the dictionary is committed
+            self._codec = trained
         return keys, removed, generation
+
+    def _train_dictionary_when_due(self) -> TextCodec | None:
+        """Once a store without a text dictionary holds enough passages: one trained on
+        them, with them compressed again by it (in the write's transaction)."""
+        if self._codec.dictionary_id:
+            return None
+        stored = self._dictionaries()
+        if stored:  # trained by another process
+            return TextCodec(stored)
+        (passages,) = self._conn.execute("SELECT COUNT(*) FROM passages").fetchone()
+        if passages < text_blobs.DICTIONARY_FROM:
+            return None
+        texts = [
+            (int(key), self._codec.decompress(blob))
+            for key, blob in self._conn.execute("SELECT key, compressed_text FROM passages")
+        ]
+        dictionary = text_blobs.train_dictionary([text for _, text in texts])
+        codec = TextCodec([dictionary])
+        self._conn.execute(
+            "INSERT INTO text_dictionaries(dict_id, data) VALUES (?, ?)",
+            (codec.dictionary_id, dictionary),
+        )
+        self._conn.executemany(
+            "UPDATE passages SET compressed_text = ? WHERE key = ?",
+            [(codec.compress(text), key) for key, text in texts],
+        )
+        return codec
 
     def delete_document(self, doc_id: str) -> tuple[list[int], int] | None:
         """Delete a document: the keys of its passages and the generation after the write,
@@ -370,14 +423,21 @@ class PassageStore:
         return removed, generation
 
     def _delete_locked(self, doc_id: str) -> list[int]:
-        rows = self._conn.execute(
-            "SELECT p.key, d.title, p.text FROM passages p JOIN documents d "
-            "ON d.doc_id = p.doc_id WHERE p.doc_id = ?",
-            (doc_id,),
-        ).fetchall()
-        keys = [int(key) for key, _, _ in rows]
+        rows = [
+            (int(key), str(title), self._decompress(blob))
+            for key, title, blob in self._conn.execute(
+                "SELECT p.key, d.title, p.compressed_text FROM passages p JOIN documents d "
+                "ON d.doc_id = p.doc_id WHERE p.doc_id = ?",
+                (doc_id,),
+            )
+        ]
+        keys = [key for key, _, _ in rows]
         self._count_terms([(title, text) for _, title, text in rows], -1)
-        self._conn.executemany("DELETE FROM passages_fts WHERE rowid = ?", [(k,) for k in keys])
+        # The lexical index keeps no texts: a row leaves it given what it was indexed with.
+        self._conn.executemany(
+            "INSERT INTO passages_fts(passages_fts, rowid, title, text) VALUES ('delete', ?, ?, ?)",
+            rows,
+        )
         self._conn.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
         self._conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
         delete_signature_and_byline(self._conn, doc_id)
@@ -405,11 +465,25 @@ class PassageStore:
     # -- reads -------------------------------------------------------------------
 
     def get_document(self, doc_id: str) -> Document | None:
+        """The document, its text rebuilt from its passages and the gaps between them."""
         with self._lock:
             row = self._conn.execute(
-                f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE doc_id = ?", (doc_id,)
+                f"SELECT {_DOCUMENT_COLUMNS}, gaps FROM documents WHERE doc_id = ?", (doc_id,)
             ).fetchone()
-        return None if row is None else _document_from_row(row)
+            if row is None:
+                return None
+            passages = self._conn.execute(
+                "SELECT start_offset, compressed_text FROM passages WHERE doc_id = ?", (doc_id,)
+            ).fetchall()
+        try:
+            pieces = [(int(start), self._decompress(blob)) for start, blob in passages]
+            text = text_blobs.join_text(pieces + text_blobs.gaps_from_json(row[-1]))
+        except TextCorrupt as error:
+            raise CorruptIndexError(
+                f"the text of {doc_id!r} in {self.path} {error}: run `qa check`, and ingest "
+                "it again"
+            ) from error
+        return _document_from_row(row[:-1], text)
 
     def content_hash(self, doc_id: str) -> str | None:
         with self._lock:
@@ -422,31 +496,51 @@ class PassageStore:
         """Documents ordered by id, with their passage counts (text left empty)."""
         with self._lock:
             rows = self._conn.execute(
-                "SELECT d.doc_id, d.title, '', d.source, d.url, d.published, d.metadata, "
-                "d.content_hash, (SELECT COUNT(*) FROM passages p WHERE p.doc_id = d.doc_id) "
-                "FROM documents d ORDER BY d.doc_id LIMIT ? OFFSET ?",
+                f"SELECT {_DOCUMENT_COLUMNS}, "
+                "(SELECT COUNT(*) FROM passages p WHERE p.doc_id = documents.doc_id) "
+                "FROM documents ORDER BY doc_id LIMIT ? OFFSET ?",
                 (limit, offset),
             ).fetchall()
-        return [(_document_from_row(row[:8]), int(row[8])) for row in rows]
+        return [(_document_from_row(row[:-1]), int(row[-1])) for row in rows]
 
     def passages_of(self, doc_id: str) -> list[PassageRow]:
         with self._lock:
             rows = self._conn.execute(
-                "SELECT key, doc_id, ordinal, start_offset, end_offset, text FROM passages "
-                "WHERE doc_id = ? ORDER BY ordinal",
+                "SELECT key, doc_id, ordinal, start_offset, end_offset, compressed_text "
+                "FROM passages WHERE doc_id = ? ORDER BY ordinal",
                 (doc_id,),
             ).fetchall()
-        return [PassageRow(*row) for row in rows]
+        return [
+            PassageRow(key, doc, ordinal, start, end, self._readable_text(key, blob))
+            for key, doc, ordinal, start, end, blob in rows
+        ]
+
+    def _readable_text(self, key: int, blob: bytes) -> str:
+        try:
+            return self._decompress(blob)
+        except TextCorrupt as error:
+            raise CorruptIndexError(
+                f"the text of passage {key} in {self.path} {error}: run `qa check`"
+            ) from error
 
     def passages(self, keys: Sequence[int]) -> dict[int, PassageRow]:
         """Passages by key, with their sentences and sentence vectors; a missing key is
         left out."""
         rows = self._rows_where_in(
-            "SELECT key, doc_id, ordinal, start_offset, end_offset, text, sentence_spans, "
-            "sentence_vectors FROM passages WHERE key IN ({})",
+            "SELECT key, doc_id, ordinal, start_offset, end_offset, compressed_text, "
+            "sentence_spans, sentence_vectors FROM passages WHERE key IN ({})",
             [int(key) for key in keys],
         )
-        return {passage.key: passage for passage in _passages_from_rows(rows)}
+        spans = [_spans(row[6]) for row in rows]
+        matrices = _sentence_matrices(spans, [row[7] for row in rows])
+        return {
+            int(key): PassageRow(
+                key, doc_id, ordinal, start, end, self._readable_text(key, blob), spans_of, matrix
+            )
+            for (key, doc_id, ordinal, start, end, blob, _, _), spans_of, matrix in zip(
+                rows, spans, matrices, strict=True
+            )
+        }
 
     def published_dates(self, keys: Sequence[int]) -> dict[int, str]:
         """The publication date of each passage's document. Remembered: a key is never
@@ -481,7 +575,7 @@ class PassageStore:
         read every cited article whole (from disk, in an index larger than the page
         cache)."""
         rows = self._rows_where_in(
-            "SELECT d.doc_id, d.title, '', d.source, d.url, d.published, "
+            "SELECT d.doc_id, d.title, d.source, d.url, d.published, "
             "json_object('author', coalesce(b.author, '')), '' "
             "FROM documents d LEFT JOIN bylines b ON b.doc_id = d.doc_id "
             "WHERE d.doc_id IN ({})",
@@ -614,13 +708,18 @@ class PassageStore:
             "SELECT key, vector, sentence_spans, sentence_vectors FROM passages WHERE key IN ({})",
             [int(k) for k in keys],
         )
+        matrices = _sentence_matrices([_spans(row[2]) for row in rows], [row[3] for row in rows])
         return {
-            int(key): (
-                np.frombuffer(blob, dtype=np.float32),
-                _sentence_matrix(len(json.loads(spans_json)), sentence_blob),
-            )
-            for key, blob, spans_json, sentence_blob in rows
+            int(key): (_passage_vector(blob), matrix)
+            for (key, blob, _, _), matrix in zip(rows, matrices, strict=True)
         }
+
+    def passage_vectors(self, keys: Sequence[int]) -> dict[int, np.ndarray]:
+        """The stored vector of each passage (a missing key is left out)."""
+        rows = self._rows_where_in(
+            "SELECT key, vector FROM passages WHERE key IN ({})", [int(k) for k in keys]
+        )
+        return {int(key): _passage_vector(blob) for key, blob in rows}
 
     def iter_vectors(self, batch_size: int = 20_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """All (keys, vectors) in key order, a batch at a time, for rebuilding the vector index."""
@@ -634,7 +733,7 @@ class PassageStore:
             if not rows:
                 return
             keys = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-            vectors = np.vstack([np.frombuffer(row[1], dtype=np.float32) for row in rows])
+            vectors = np.vstack([_passage_vector(row[1]) for row in rows])
             yield keys, vectors
             last_key = int(keys[-1])
 

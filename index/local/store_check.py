@@ -77,7 +77,8 @@ def check_local_index(directory: Path, *, show_progress: bool = False) -> StoreR
 
 def _damaged(store: PassageStore, doc_id: str, problem: str) -> DamagedDocument:
     try:
-        document = store.get_document(doc_id)
+        # Its citation fields only: its text may be what is damaged.
+        document = store.citations([doc_id]).get(doc_id)
     except (sqlite3.DatabaseError, ValueError):  # the row itself may be what is damaged
         document = None
     if document is None:

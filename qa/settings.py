@@ -12,7 +12,7 @@ from typing import Literal, get_args
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from index.local.layout import HNSW_FROM
+from index.local.layout import HNSW_FROM, IVF_FROM
 from qa.intake.fetch_policy import FetchLimits
 
 # How passages are found: dense (FAISS), lexical (BM25) or their fusion.
@@ -133,11 +133,20 @@ class Settings(BaseSettings):
         description="Check the passage store with SQLite's quick_check when the index opens "
         "(reads the whole store: turn off for stores of many gigabytes).",
     )
+    vector_index: Literal["auto", "flat", "hnsw", "ivf"] = Field(
+        "auto",
+        description="The vector index built: flat (exact), hnsw or ivf (approximate, "
+        "re-ranked by the stored vectors), or auto, by size (QA_HNSW_FROM, QA_IVF_FROM).",
+    )
     hnsw_from: int = Field(
         HNSW_FROM,
         ge=1,
-        description="Passages from which the vector index is built as HNSW (approximate) "
-        "instead of flat (exact).",
+        description="Passages from which auto builds the vector index as HNSW instead of flat.",
+    )
+    ivf_from: int = Field(
+        IVF_FROM,
+        ge=1,
+        description="Passages from which auto builds the vector index as IVF instead of HNSW.",
     )
     default_k: int = Field(5, ge=1, le=50, description="Passages returned when k is not given.")
     max_k: int = Field(50, ge=1, description="Largest k a client may ask for.")

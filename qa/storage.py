@@ -39,6 +39,8 @@ def open_index(settings: Settings, dimension: int) -> PassageIndex:
         dimension,
         settings.hnsw_from,
         check_store=settings.check_store,
+        vector_index=settings.vector_index,
+        ivf_from=settings.ivf_from,
     )
 
 

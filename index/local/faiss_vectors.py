@@ -1,14 +1,19 @@
 """The vector index: a FAISS index over passage vectors, keyed by passage key.
 
-Flat (exact) while the index is small; HNSW (approximate, a graph) from ``hnsw_from``
-passages on, chosen when the index is built from the store. At a million passages the
-graph's build beam decides what a search costs: a wider one costs a longer build and
-buys high recall at a narrow search beam (docs/benchmarks.md). HNSW cannot delete, so
-deleted keys are filtered out of its searches until the next rebuild.
+Three kinds, chosen by size (``index.local.layout.VectorIndexChoice``):
+- flat: exact search over float32 vectors in memory; a few milliseconds up to 200,000.
+- hnsw: a graph over 8-bit codes (a quarter of float32's memory), searched with a wide
+  beam; HNSW cannot delete, so deleted keys are filtered out until the next rebuild.
+- ivf: inverted lists of 8-bit codes, without a graph's memory or build time; a question
+  scans the lists nearest to it.
+
+Both approximate kinds only find candidates: their codes are coarser than the stored
+vectors, so ``LocalIndex`` re-ranks the candidates by the store's vectors.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import zlib
 from collections.abc import Sequence
@@ -19,13 +24,23 @@ import faiss
 import numpy as np
 
 from index.errors import CorruptIndexError
+from index.local.layout import VectorKind
 from index.local.manifest import write_atomically
 
-# HNSW: links a node, the beam while building and while searching.
-HNSW_LINKS = 32
+# HNSW: links a node, the beam while building and while searching. 16 links keep the
+# graph at 128 bytes a passage; the wide search beam buys back the recall of more links.
+HNSW_LINKS = 16
 HNSW_EF_CONSTRUCTION = 200
-# The narrowest search beam that keeps recall@10 above 0.98 at a million passages.
 HNSW_EF_SEARCH = 256
+# IVF: lists about 4 per square root of the passages, trained on 64 points a list (at most
+# this many), and scanned this many a question.
+IVF_TRAINING_PER_LIST = 64
+IVF_MAX_TRAINING = 300_000
+IVF_PROBES = 64
+# Candidates an approximate search returns for the exact re-rank, at least.
+RERANK_CANDIDATES = 64
+# Bytes read at a time while checking a vector file's checksum.
+_CHECK_CHUNK = 16 << 20
 
 
 def checksum_of(data: bytes) -> str:
@@ -33,42 +48,118 @@ def checksum_of(data: bytes) -> str:
     return f"crc32:{zlib.crc32(data):08x}"
 
 
+def _file_checksum(path: Path) -> str:
+    crc = 0
+    with path.open("rb") as file:
+        while chunk := file.read(_CHECK_CHUNK):
+            crc = zlib.crc32(chunk, crc)
+    return f"crc32:{crc:08x}"
+
+
+def ivf_lists(passages: int) -> int:
+    return max(1, min(65_536, round(4 * math.sqrt(max(passages, 1)))))
+
+
+def _new_ivf(dimension: int, lists: int) -> Any:
+    # faiss's Python constructor keeps the quantizer alive with the index.
+    return faiss.IndexIVFScalarQuantizer(
+        faiss.IndexFlatIP(dimension),
+        dimension,
+        lists,
+        faiss.ScalarQuantizer.QT_8bit,
+        faiss.METRIC_INNER_PRODUCT,
+    )
+
+
 # Threads whose OpenMP team size was set to one (faiss keeps the setting per thread).
 _single_threaded = threading.local()
+
+
+def _kind_of(index: Any) -> str:
+    """flat, hnsw or ivf; hnsw-flat for an older graph over float32 vectors."""
+    if isinstance(index, faiss.IndexIVFScalarQuantizer):
+        return "ivf"
+    if isinstance(index, faiss.IndexIDMap | faiss.IndexIDMap2):
+        inner = faiss.downcast_index(index.index)
+        if isinstance(inner, faiss.IndexHNSWSQ):
+            return "hnsw"
+        if isinstance(inner, faiss.IndexHNSW):
+            return "hnsw-flat"
+        if isinstance(inner, faiss.IndexFlat):
+            return "flat"
+    return "unknown"
 
 
 class VectorIndex:
     """Inner-product search over normalised vectors (cosine similarity)."""
 
     def __init__(self, dimension: int, index: Any = None) -> None:
-        """``index``: a faiss IndexIDMap2 (a new flat one when None)."""
+        """``index``: a faiss index of a kind above (a new flat one when None)."""
         self.dimension = dimension
-        self._index = (
+        self._index: Any = (
             index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
         )
-        self._hnsw = isinstance(faiss.downcast_index(self._index.index), faiss.IndexHNSW)
+        self.kind = _kind_of(self._index)
         # Keys removed from an HNSW graph, which cannot remove them itself.
         self._deleted: set[int] = set()
 
     @classmethod
-    def for_size(cls, dimension: int, passages: int, hnsw_from: int) -> VectorIndex:
-        """An empty index of the kind that suits ``passages`` vectors."""
-        if passages < hnsw_from:
+    def new(cls, dimension: int, kind: VectorKind, passages: int) -> VectorIndex:
+        """An empty index of a kind, for about ``passages`` vectors; an approximate one is
+        trained on the first vectors added (or by ``train``)."""
+        if kind == "flat":
             return cls(dimension)
-        graph = faiss.IndexHNSWFlat(dimension, HNSW_LINKS, faiss.METRIC_INNER_PRODUCT)
+        if kind == "ivf":
+            return cls(dimension, _new_ivf(dimension, ivf_lists(passages)))
+        graph = faiss.IndexHNSWSQ(
+            dimension,
+            faiss.ScalarQuantizer.QT_8bit,  # type: ignore[arg-type]  # an enum, not in the stubs
+            HNSW_LINKS,
+            faiss.METRIC_INNER_PRODUCT,
+        )
         graph.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-        return cls(dimension, faiss.IndexIDMap2(graph))
+        return cls(dimension, faiss.IndexIDMap(graph))
+
+    @property
+    def exact(self) -> bool:
+        return self.kind == "flat"
+
+    @property
+    def training_size(self) -> int:
+        """How many vectors training wants (0: trained, or needs none)."""
+        if self._index.is_trained:
+            return 0
+        if self.kind == "ivf":
+            return min(IVF_MAX_TRAINING, IVF_TRAINING_PER_LIST * int(self._index.nlist))
+        return 100_000  # an HNSW graph's 8-bit codes: each dimension's range
+
+    def train(self, vectors: np.ndarray) -> None:
+        """Fit the codes (and an IVF index's lists) to these vectors."""
+        sample = np.ascontiguousarray(vectors, dtype=np.float32)
+        if self.kind == "ivf":
+            # Never more lists than the sample can place a few points in.
+            lists = max(1, min(int(self._index.nlist), len(sample) // 8))
+            if lists != self._index.nlist:
+                self._index = _new_ivf(self.dimension, lists)
+            self._index.train(sample)
+        elif self.kind == "hnsw":
+            self._index.index.train(sample)
+            self._index.is_trained = True
 
     @property
     def description(self) -> str:
-        if self.graph_ef_construction is None:
+        if self.kind == "flat":
             return "IDMap2,Flat"
-        return f"IDMap2,HNSW{HNSW_LINKS},Flat,efConstruction{self.graph_ef_construction}"
+        if self.kind == "hnsw":
+            return f"IDMap,HNSW{HNSW_LINKS},SQ8,efConstruction{self.graph_ef_construction}"
+        if self.kind == "ivf":
+            return f"IVF{int(self._index.nlist)},SQ8"
+        return self.kind
 
     @property
     def graph_ef_construction(self) -> int | None:
-        """The beam an HNSW graph was built with (None for a flat index)."""
-        if not self._hnsw:
+        """The beam an HNSW graph was built with (None for another kind)."""
+        if not self.kind.startswith("hnsw"):
             return None
         graph: Any = faiss.downcast_index(self._index.index)
         return int(graph.hnsw.efConstruction)
@@ -76,18 +167,17 @@ class VectorIndex:
     @classmethod
     def load(cls, path: Path, dimension: int, checksum: str = "") -> VectorIndex:
         """The index in a file; with ``checksum`` (as ``save`` gave it), only if the file's
-        bytes still match it: FAISS itself reads damaged vectors without a word."""
+        bytes still match it: FAISS itself reads damaged vectors without a word. The file is
+        read twice rather than held in memory beside the index it holds."""
         try:
-            data = path.read_bytes()
+            if checksum and _file_checksum(path) != checksum:
+                raise CorruptIndexError(f"the vector file {path} does not match its checksum")
+            index = faiss.read_index(str(path))
         except OSError as error:
             raise CorruptIndexError(f"the vector file {path} cannot be read: {error}") from error
-        if checksum and checksum_of(data) != checksum:
-            raise CorruptIndexError(f"the vector file {path} does not match its checksum")
-        try:
-            index = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
         except RuntimeError as error:
             raise CorruptIndexError(f"the vector file {path} cannot be read: {error}") from error
-        if not isinstance(index, faiss.IndexIDMap2):
+        if _kind_of(index) == "unknown":
             raise CorruptIndexError(f"the vector file {path} is not an index keyed by passage")
         if index.d != dimension:
             raise CorruptIndexError(
@@ -105,9 +195,10 @@ class VectorIndex:
         return int(self._index.ntotal) - len(self._deleted)
 
     def vectors(self, keys: Sequence[int]) -> dict[int, np.ndarray]:
-        """The stored vectors of the keys the index holds (rows of one array)."""
+        """The stored vectors of the keys a flat index holds (rows of one array); an
+        approximate index keeps only codes, so gives none (the store has them)."""
         held = [int(key) for key in keys if key not in self._deleted]
-        if not held:
+        if not held or not self.exact:
             return {}
         try:
             # One call for all keys: a call each was a visible part of a question's time.
@@ -123,20 +214,27 @@ class VectorIndex:
             return None
 
     def add(self, keys: np.ndarray, vectors: np.ndarray) -> None:
-        if len(keys):
-            # A key can come back (a rebuild reuses none, but be safe): drop its tombstone.
-            self._deleted.difference_update(int(key) for key in keys)
-            self._index.add_with_ids(
-                np.ascontiguousarray(vectors, dtype=np.float32),
-                np.ascontiguousarray(keys, dtype=np.int64),
-            )
+        if not len(keys):
+            return
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if self.training_size:
+            self.train(vectors)  # added to before a rebuild trained it: fit these
+        # A key can come back (a rebuild reuses none, but be safe): drop its tombstone.
+        self._deleted.difference_update(int(key) for key in keys)
+        self._index.add_with_ids(vectors, np.ascontiguousarray(keys, dtype=np.int64))
 
     def searched_arrays(self) -> list[np.ndarray]:
-        """Views of the memory a search walks: the vectors, and an HNSW graph's links."""
+        """Views of the memory a search walks: the vectors or codes, and a graph's links
+        (none for IVF, whose lists are many small arrays)."""
+        if self.kind not in ("flat", "hnsw", "hnsw-flat"):
+            return []
         inner: Any = faiss.downcast_index(self._index.index)
-        flat: Any = faiss.downcast_index(inner.storage) if self._hnsw else inner
-        arrays = [faiss.rev_swig_ptr(flat.get_xb(), flat.ntotal * flat.d)]
-        if self._hnsw:
+        if self.kind == "flat":
+            arrays = [faiss.rev_swig_ptr(inner.get_xb(), inner.ntotal * inner.d)]
+        else:
+            storage: Any = faiss.downcast_index(inner.storage)
+            codes = storage.codes
+            arrays = [faiss.rev_swig_ptr(codes.data(), codes.size())]
             links = inner.hnsw.neighbors
             arrays.append(faiss.rev_swig_ptr(links.data(), links.size()))
         return [array for array in arrays if array is not None and array.size]
@@ -144,11 +242,11 @@ class VectorIndex:
     def remove(self, keys: np.ndarray) -> None:
         if not len(keys):
             return
-        if self._hnsw:
+        if self.kind.startswith("hnsw"):
             self._deleted.update(int(key) for key in keys)
         else:
-            # faiss's SWIG stubs miss the numpy wrapper that takes an id array.
-            self._index.remove_ids(np.ascontiguousarray(keys, dtype=np.int64))  # type: ignore[arg-type]
+            # faiss's Python wrapper takes an id array.
+            self._index.remove_ids(np.ascontiguousarray(keys, dtype=np.int64))
 
     def search(
         self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
@@ -175,9 +273,13 @@ class VectorIndex:
                 selectors.append(faiss.IDSelectorAnd(selectors[0], selectors[-1]))
         selector = selectors[-1] if selectors else None
         params: Any = None
-        if self._hnsw:
+        if self.kind.startswith("hnsw"):
             params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
             params.efSearch = max(HNSW_EF_SEARCH, k)
+            params.sel = selector
+        elif self.kind == "ivf":
+            params = faiss.SearchParametersIVF()
+            params.nprobe = IVF_PROBES
             params.sel = selector
         elif selector is not None:
             params = faiss.SearchParameters()

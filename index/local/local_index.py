@@ -22,18 +22,22 @@ from pathlib import Path
 from typing import TypeVar
 
 import numpy as np
+from tqdm import tqdm
 
 from index.errors import CorruptIndexError, storage_error
 from index.local import vector_blobs
-from index.local.faiss_vectors import HNSW_EF_CONSTRUCTION, VectorIndex
+from index.local.faiss_vectors import HNSW_EF_CONSTRUCTION, RERANK_CANDIDATES, VectorIndex
 from index.local.huge_pages import collapse_into_huge_pages
-from index.local.layout import HNSW_FROM, STORE_NAME, VECTOR_NAME
+from index.local.layout import HNSW_FROM, IVF_FROM, STORE_NAME, VECTOR_NAME, VectorIndexChoice
 from index.local.manifest import FORMAT_VERSION, Manifest, read_manifest, write_manifest
 from index.local.sqlite_store import PassageStore
 from index.protocol import SearchFilters, SearchResult
 from index.records import Document, PassageRow
 
 log = logging.getLogger(__name__)
+
+# Vector indexes rebuilt from this many passages on show their progress.
+PROGRESS_FROM = 50_000
 
 T = TypeVar("T")
 
@@ -143,14 +147,20 @@ class LocalIndex:
         hnsw_from: int = HNSW_FROM,
         *,
         check_store: bool = True,
+        vector_index: str = "auto",
+        ivf_from: int = IVF_FROM,
     ) -> None:
         """Open (or create) the index in a directory. ``check_store`` runs SQLite's
-        quick_check over the whole store first."""
+        quick_check over the whole store first. ``vector_index`` (flat, hnsw, ivf or auto)
+        and the sizes from which auto takes HNSW and IVF choose the vector index built."""
         self.directory = directory
         self.model = model
         self.dimension = dimension
-        # From this many passages on, a rebuilt vector index is HNSW rather than flat.
-        self.hnsw_from = hnsw_from
+        self.vector_choice = VectorIndexChoice(
+            vector_index,  # type: ignore[arg-type]  # checked by Settings
+            hnsw_from,
+            ivf_from,
+        )
         directory.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         manifest = read_manifest(directory)
@@ -182,16 +192,8 @@ class LocalIndex:
                 vectors = VectorIndex.load(
                     self.directory / VECTOR_NAME, self.dimension, manifest.vector_checksum
                 )
-                built_with = vectors.graph_ef_construction
-                if len(vectors) != passages:
-                    reason = f"it holds {len(vectors)} vectors for {passages} passages"
-                elif built_with is not None and built_with < HNSW_EF_CONSTRUCTION:
-                    # Searched with today's beam, an older, coarser graph misses neighbours.
-                    reason = (
-                        f"its HNSW graph was built with efConstruction {built_with}, "
-                        f"not {HNSW_EF_CONSTRUCTION}"
-                    )
-                else:
+                reason = self._why_rebuild(vectors, passages)
+                if reason is None:
                     return vectors
             except CorruptIndexError as error:
                 reason = str(error)
@@ -200,6 +202,20 @@ class LocalIndex:
         vectors = self._vectors_from_store()
         self._write_vectors(vectors, self._generation)
         return vectors
+
+    def _why_rebuild(self, vectors: VectorIndex, passages: int) -> str | None:
+        """Why a vector index read from its file is not the one to serve (None: it is)."""
+        if len(vectors) != passages:
+            return f"it holds {len(vectors)} vectors for {passages} passages"
+        reason = self.vector_choice.rebuild_reason(vectors.kind, passages)
+        built_with = vectors.graph_ef_construction
+        if reason is None and built_with is not None and built_with < HNSW_EF_CONSTRUCTION:
+            # Searched with today's beam, an older, coarser graph misses neighbours.
+            reason = (
+                f"its HNSW graph was built with efConstruction {built_with}, "
+                f"not {HNSW_EF_CONSTRUCTION}"
+            )
+        return reason
 
     def _back_with_huge_pages(self, vectors: VectorIndex) -> None:
         """On a background thread, so that searches need not wait for the seconds it takes."""
@@ -219,16 +235,40 @@ class LocalIndex:
         threading.Thread(target=collapse, name="huge-pages", daemon=True).start()
 
     def _vectors_from_store(self) -> VectorIndex:
-        """Every vector of the store (read after ``self._generation`` was taken)."""
-        vectors = VectorIndex.for_size(self.dimension, self._store.count_passages(), self.hnsw_from)
-        for keys, batch in self._store.iter_vectors():
-            if batch.shape[1] != self.dimension:
-                raise CorruptIndexError(
-                    f"the passage store holds {batch.shape[1]}-dimensional vectors, "
-                    f"not {self.dimension}"
-                )
-            vectors.add(keys, batch)
+        """Every vector of the store (read after ``self._generation`` was taken). An
+        approximate index is trained on the first of them, then given them all."""
+        passages = self._store.count_passages()
+        kind = self.vector_choice.kind_for(passages)
+        vectors = VectorIndex.new(self.dimension, kind, passages)
+        waiting: list[tuple[np.ndarray, np.ndarray]] = []
+        with tqdm(
+            total=passages, desc=f"vector index ({kind})", unit="passage",
+            disable=passages < PROGRESS_FROM,
+        ) as progress:  # fmt: skip
+            for keys, batch in self._store.iter_vectors():
+                if batch.shape[1] != self.dimension:
+                    raise CorruptIndexError(
+                        f"the passage store holds {batch.shape[1]}-dimensional vectors, "
+                        f"not {self.dimension}"
+                    )
+                waiting.append((keys, batch))
+                if sum(len(keys) for keys, _ in waiting) >= vectors.training_size:
+                    self._add_waiting(vectors, waiting, progress)
+            self._add_waiting(vectors, waiting, progress)
         return vectors
+
+    @staticmethod
+    def _add_waiting(
+        vectors: VectorIndex, waiting: list[tuple[np.ndarray, np.ndarray]], progress: tqdm
+    ) -> None:
+        if not waiting:
+            return
+        if vectors.training_size:
+            vectors.train(np.vstack([batch for _, batch in waiting]))
+        for keys, batch in waiting:
+            vectors.add(keys, batch)
+            progress.update(len(keys))
+        waiting.clear()
 
     def _catch_up(self, generation_after_own_write: int | None = None) -> None:
         """Rebuild the vectors when another process wrote to the store since we last looked.
@@ -323,8 +363,19 @@ class LocalIndex:
                 allowed = self._store.keys_matching(filters)
                 if not len(allowed):
                     return []
-            scores, keys = self._vectors.search(vector, k, allowed)
-        return [(int(key), float(score)) for key, score in zip(keys, scores, strict=True)]
+            exact = self._vectors.exact
+            depth = k if exact else max(k, RERANK_CANDIDATES)
+            scores, keys = self._vectors.search(vector, depth, allowed)
+        if exact:
+            return [(int(key), float(score)) for key, score in zip(keys, scores, strict=True)]
+        # The approximate codes found candidates: the store's vectors rank them.
+        stored = self._store.passage_vectors([int(key) for key in keys])
+        if not stored:
+            return []
+        found = list(stored)
+        cosines = np.vstack([stored[key] for key in found]) @ np.asarray(vector, dtype=np.float32)
+        best = np.argsort(-cosines, kind="stable")[:k]
+        return [(found[i], float(cosines[i])) for i in best]
 
     def search_lexical(
         self,
@@ -346,8 +397,9 @@ class LocalIndex:
         return self._store.passages_holding(words, limit)
 
     def passage_vectors(self, keys: Sequence[int]) -> dict[int, np.ndarray]:
-        """The vector of each passage, from the vector index in memory (no disk read), or
-        from the store for a passage it does not hold yet (written by another process)."""
+        """The vector of each passage: from a flat vector index in memory (no disk read),
+        else from the store (an approximate index keeps only codes, and a passage written by
+        another process is not in memory yet)."""
         with self._lock:
             found = self._vectors.vectors(keys)
         missing = [key for key in keys if key not in found]

@@ -207,7 +207,7 @@ CONTENTLESS_FTS = (
 def _compact_rows(conn: sqlite3.Connection) -> None:
     # Each passage's text compressed and its vectors quantised (index.local.text_blobs and
     # vector_blobs); an article kept as its passages and the gaps between them; the
-    # lexical index without its copy of the texts. About 4 KB a passage instead of 13.
+    # lexical index without its copy of the texts.
     _run_script(
         conn,
         f"""
@@ -283,7 +283,7 @@ def _compact_document(
             (
                 codec.compress(passage_text),
                 _int8_vector(vector, dimension),
-                _int4_sentences(sentences, spans_json, dimension),
+                _int8_sentences(sentences, spans_json, dimension),
                 key,
             ),
         )
@@ -300,7 +300,7 @@ def _int8_vector(stored: bytes, dimension: int) -> bytes:
     return vector_blobs.passage_vector_bytes(np.frombuffer(stored, dtype=np.float32))
 
 
-def _int4_sentences(stored: bytes | None, spans_json: str, dimension: int) -> bytes | None:
+def _int8_sentences(stored: bytes | None, spans_json: str, dimension: int) -> bytes | None:
     sentences = len(json.loads(spans_json)) if spans_json else 0
     if stored is None or not sentences or len(stored) != 2 * dimension * sentences:
         return stored

@@ -1,10 +1,12 @@
-"""Vectors as the local store keeps them, each row a float32 scale and its values.
+"""Vectors as the local store keeps them: eight bits a value, and each row a float32 scale
+that gives the decoded row the length of the row itself (rounding lengthens a vector, and
+unequal lengths would skew the cosines compared among sentences).
 
-A passage vector is eight bits a value (388 bytes for 384 dimensions instead of 1,536): its
-cosines are within 0.002 of float32's, finer than the approximate search's own codes, so
-they serve for the exact re-rank. A sentence vector is four bits a value (196 bytes): the
-marked sentence, and the best sentence's share of a passage's score, stay as they were to
-the third decimal on every question set (docs/benchmarks.md).
+A passage vector takes 388 bytes for 384 dimensions instead of 1,536: its cosines are
+within 0.002 of float32's, finer than the approximate search's own codes, so they serve
+for the exact re-rank. Sentence vectors take as much each; four bits a value would halve
+them, but moved the marked sentence and the abstention of single questions of the small
+sets (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -14,9 +16,8 @@ from collections.abc import Sequence
 import numpy as np
 
 _SCALE_BYTES = 4
-# Eight-bit values -127..127; four-bit values -7..7, kept as 1..15 so that a byte holds two.
+# Eight-bit values -127..127.
 _BYTE_LEVELS = 127
-_NIBBLE_LEVELS = 7
 
 
 def _quantised(matrix: np.ndarray, levels: int) -> tuple[np.ndarray, np.ndarray]:
@@ -63,13 +64,13 @@ def passage_dimension(width: int) -> int:
 
 
 def sentence_width(dimension: int) -> int:
-    """Bytes a stored sentence vector takes: its scale, then two values a byte."""
-    return _SCALE_BYTES + (dimension + 1) // 2
+    """Bytes a stored sentence vector takes: its scale, then a byte a value."""
+    return _SCALE_BYTES + dimension
 
 
 def sentence_dimension(width: int) -> int:
     """The dimension of stored sentence vectors ``width`` bytes a row (0: not a width)."""
-    return 2 * (width - _SCALE_BYTES) if width > _SCALE_BYTES else 0
+    return width - _SCALE_BYTES if width > _SCALE_BYTES else 0
 
 
 def sentence_vector_bytes(vectors: np.ndarray | None) -> bytes:
@@ -77,23 +78,13 @@ def sentence_vector_bytes(vectors: np.ndarray | None) -> bytes:
     if vectors is None or not len(vectors):
         return b""
     matrix = np.asarray(vectors, dtype=np.float32)
-    if matrix.shape[1] % 2:
-        matrix = np.pad(matrix, ((0, 0), (0, 1)))
-    values, scale = _quantised(matrix, _NIBBLE_LEVELS)
-    levels = (values + _NIBBLE_LEVELS + 1).astype(np.uint8)
-    packed = levels[:, 0::2] | (levels[:, 1::2] << 4)
-    return np.hstack([scale.view(np.uint8), packed]).tobytes()
+    values, scale = _quantised(matrix, _BYTE_LEVELS)
+    return np.hstack([scale.view(np.uint8), values.astype(np.int8).view(np.uint8)]).tobytes()
 
 
 def sentence_vectors(joined: bytes, dimension: int) -> np.ndarray:
     """float32 rows of stored sentence vectors, one after another in ``joined`` (the rows
     of several passages are decoded in one go)."""
-    width = sentence_width(dimension)
-    rows = np.frombuffer(joined, dtype=np.uint8).reshape(-1, width)
+    rows = np.frombuffer(joined, dtype=np.uint8).reshape(-1, sentence_width(dimension))
     scale = rows[:, :_SCALE_BYTES].copy().view(np.float32)
-    packed = rows[:, _SCALE_BYTES:]
-    levels = np.empty((len(rows), 2 * packed.shape[1]), dtype=np.float32)
-    levels[:, 0::2] = packed & 0x0F
-    levels[:, 1::2] = packed >> 4
-    levels -= _NIBBLE_LEVELS + 1
-    return (levels[:, :dimension] * scale).astype(np.float32, copy=False)
+    return rows[:, _SCALE_BYTES:].view(np.int8).astype(np.float32) * scale

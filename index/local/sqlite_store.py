@@ -570,10 +570,8 @@ class PassageStore:
 
     def citations(self, doc_ids: Iterable[str]) -> dict[str, Document]:
         """Documents with their citation fields only: id, title, source, link, date and
-        author (the only metadata). The rest is left empty: SQLite reads a row's columns in
-        order, and metadata and hash come after the article's text, so asking for them would
-        read every cited article whole (from disk, in an index larger than the page
-        cache)."""
+        author (the only metadata, from its own small table). The rest is left empty: a
+        citation needs no more, and the metadata a feed gave can be long."""
         rows = self._rows_where_in(
             "SELECT d.doc_id, d.title, d.source, d.url, d.published, "
             "json_object('author', coalesce(b.author, '')), '' "

@@ -67,7 +67,7 @@ def old_store(directory: Path, version: int) -> Path:
             )  # fmt: skip
             stored_text, stored_vector = (
                 text_blobs.TextCodec().compress(text[:end]),
-                vector_blobs.passage_vector_bytes(unit_vector(seed)),
+                vector_blobs.rows_to_bytes(unit_vector(seed)),
             )
             text_column = "compressed_text"
         else:

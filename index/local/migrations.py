@@ -297,7 +297,7 @@ def _int8_vector(stored: bytes, dimension: int) -> bytes:
     # A vector of the wrong width is left as it was, for `qa check` to name.
     if len(stored) != 4 * dimension:
         return stored
-    return vector_blobs.passage_vector_bytes(np.frombuffer(stored, dtype=np.float32))
+    return vector_blobs.rows_to_bytes(np.frombuffer(stored, dtype=np.float32))
 
 
 def _int8_sentences(stored: bytes | None, spans_json: str, dimension: int) -> bytes | None:
@@ -305,7 +305,7 @@ def _int8_sentences(stored: bytes | None, spans_json: str, dimension: int) -> by
     if stored is None or not sentences or len(stored) != 2 * dimension * sentences:
         return stored
     matrix = np.frombuffer(stored, dtype=np.float16).reshape(sentences, dimension)
-    return vector_blobs.sentence_vector_bytes(matrix) or None
+    return vector_blobs.rows_to_bytes(matrix) or None
 
 
 MIGRATIONS = (

@@ -49,7 +49,7 @@ def _document_from_row(row: Sequence[object], text: str = "") -> Document:
 
 
 def _sentence_blob(vectors: np.ndarray | None) -> bytes | None:
-    return vector_blobs.sentence_vector_bytes(vectors) or None
+    return vector_blobs.rows_to_bytes(vectors) or None
 
 
 def _sentence_matrices(
@@ -66,11 +66,11 @@ def _sentence_matrices(
             for spans_of, blob in zip(spans, blobs, strict=True)
         ]
     width = widths.pop() if widths else 0
-    dimension = vector_blobs.sentence_dimension(width)
+    dimension = vector_blobs.row_dimension(width)
     joined = b"".join(blob for blob, _ in present)
     if not dimension or len(joined) != width * sum(counts):
         return [None] * len(blobs)
-    every = vector_blobs.sentence_vectors(joined, dimension)
+    every = vector_blobs.rows_from_bytes(joined, dimension)
     matrices: list[np.ndarray | None] = []
     first = 0
     for count in counts:
@@ -80,7 +80,7 @@ def _sentence_matrices(
 
 
 def _passage_vector(blob: bytes) -> np.ndarray:
-    return vector_blobs.passage_vectors([blob], vector_blobs.passage_dimension(len(blob)))[0]
+    return vector_blobs.rows_from_bytes(blob, vector_blobs.row_dimension(len(blob)))[0]
 
 
 def _spans(stored: str) -> tuple[tuple[int, int], ...]:
@@ -116,10 +116,10 @@ def _filter_clause(filters: SearchFilters) -> tuple[str, list[str]]:
 
 
 def _passage_problem(vector: bytes, dimension: int) -> str | None:
-    width = vector_blobs.passage_vector_width(dimension)
+    width = vector_blobs.row_width(dimension)
     if len(vector) != width:
         return f"its vector has {len(vector)} bytes, not {width}"
-    if not np.isfinite(vector_blobs.passage_vectors([vector], dimension)).all():
+    if not np.isfinite(vector_blobs.rows_from_bytes(vector, dimension)).all():
         return "its vector holds values that are not numbers"
     return None
 
@@ -129,7 +129,7 @@ def _sentences_problem(spans: str, blob: bytes | None, dimension: int) -> str | 
         sentences = len(json.loads(spans))
     except ValueError:
         return "its sentence spans are not JSON"
-    expected = vector_blobs.sentence_width(dimension) * sentences
+    expected = vector_blobs.row_width(dimension) * sentences
     if blob is not None and sentences and len(blob) != expected:
         return f"its sentence vectors have {len(blob)} bytes for {sentences} sentences"
     return None
@@ -365,7 +365,7 @@ class PassageStore:
                         passage.start,
                         passage.end,
                         self._codec.compress(passage.text),
-                        vector_blobs.passage_vector_bytes(vector),
+                        vector_blobs.rows_to_bytes(vector),
                         json.dumps(passage.sentence_spans),
                         _sentence_blob(passage.sentence_vectors),
                     ),

@@ -11,8 +11,6 @@ sets (docs/benchmarks.md).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
 _SCALE_BYTES = 4
@@ -20,71 +18,48 @@ _SCALE_BYTES = 4
 _BYTE_LEVELS = 127
 
 
-def _quantised(matrix: np.ndarray, levels: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each row rounded to whole steps of its largest value over ``levels``, and the scale
-    that gives the rounded row the norm of the row itself: rounding lengthens a vector,
-    and an unequal length would skew the cosines compared among sentences."""
+def _quantised(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row rounded to whole steps of its largest value over 127, and the scale that
+    gives the rounded row the norm of the row itself."""
     peak = np.abs(matrix).max(axis=1, keepdims=True)
-    step = np.where(peak > 0, peak / levels, 1.0)
-    values = np.clip(np.rint(matrix / step), -levels, levels)
+    step = np.where(peak > 0, peak / _BYTE_LEVELS, 1.0)
+    values = np.clip(np.rint(matrix / step), -_BYTE_LEVELS, _BYTE_LEVELS)
     rounded_norm = np.linalg.norm(values, axis=1, keepdims=True)
     norm = np.linalg.norm(matrix, axis=1, keepdims=True)
     scale = np.where(rounded_norm > 0, norm / np.maximum(rounded_norm, 1e-12), 1.0)
     return values, scale.astype(np.float32)
 
 
-def passage_vector_bytes(vector: np.ndarray) -> bytes:
-    row = np.asarray(vector, dtype=np.float32).reshape(1, -1)
-    values, scale = _quantised(row, _BYTE_LEVELS)
-    return scale.tobytes() + values.astype(np.int8).tobytes()
+def row_width(dimension: int) -> int:
+    """Bytes a stored vector takes: its scale, then a byte a value."""
+    return _SCALE_BYTES + dimension
 
 
-def passage_vectors(blobs: Sequence[bytes], dimension: int) -> np.ndarray:
-    """Stored passage vectors as float32 rows."""
-    rows = np.frombuffer(b"".join(blobs), dtype=np.uint8).reshape(len(blobs), -1)
-    if rows.shape[1] != passage_vector_width(dimension):
-        raise ValueError(f"passage vectors of {rows.shape[1]} bytes, not of {dimension} values")
+def row_dimension(width: int) -> int:
+    """The dimension of stored vectors ``width`` bytes a row (0: not a width)."""
+    return width - _SCALE_BYTES if width > _SCALE_BYTES else 0
+
+
+def rows_to_bytes(vectors: np.ndarray | None) -> bytes:
+    """Vectors as stored, one row after another (empty when there are none)."""
+    if vectors is None or not len(vectors):
+        return b""
+    values, scale = _quantised(np.atleast_2d(np.asarray(vectors, dtype=np.float32)))
+    return np.hstack([scale.view(np.uint8), values.astype(np.int8).view(np.uint8)]).tobytes()
+
+
+def rows_from_bytes(joined: bytes, dimension: int) -> np.ndarray:
+    """float32 rows of stored vectors, one after another in ``joined`` (the rows of
+    several passages are decoded in one go)."""
+    rows = np.frombuffer(joined, dtype=np.uint8)
+    if not dimension or len(rows) % row_width(dimension):
+        raise ValueError(f"{len(rows)} bytes are not rows of {dimension} values")
+    rows = rows.reshape(-1, row_width(dimension))
     scale = rows[:, :_SCALE_BYTES].copy().view(np.float32)
     return rows[:, _SCALE_BYTES:].view(np.int8).astype(np.float32) * scale
 
 
 def as_stored(vectors: np.ndarray) -> np.ndarray:
     """Passage vectors as the store gives them back, for an index kept equal to the store."""
-    matrix = np.asarray(vectors, dtype=np.float32)
-    blobs = [passage_vector_bytes(row) for row in matrix]
-    return passage_vectors(blobs, matrix.shape[1])
-
-
-def passage_vector_width(dimension: int) -> int:
-    return _SCALE_BYTES + dimension
-
-
-def passage_dimension(width: int) -> int:
-    return width - _SCALE_BYTES
-
-
-def sentence_width(dimension: int) -> int:
-    """Bytes a stored sentence vector takes: its scale, then a byte a value."""
-    return _SCALE_BYTES + dimension
-
-
-def sentence_dimension(width: int) -> int:
-    """The dimension of stored sentence vectors ``width`` bytes a row (0: not a width)."""
-    return width - _SCALE_BYTES if width > _SCALE_BYTES else 0
-
-
-def sentence_vector_bytes(vectors: np.ndarray | None) -> bytes:
-    """Sentence vectors as stored, a row each (empty when there are none)."""
-    if vectors is None or not len(vectors):
-        return b""
-    matrix = np.asarray(vectors, dtype=np.float32)
-    values, scale = _quantised(matrix, _BYTE_LEVELS)
-    return np.hstack([scale.view(np.uint8), values.astype(np.int8).view(np.uint8)]).tobytes()
-
-
-def sentence_vectors(joined: bytes, dimension: int) -> np.ndarray:
-    """float32 rows of stored sentence vectors, one after another in ``joined`` (the rows
-    of several passages are decoded in one go)."""
-    rows = np.frombuffer(joined, dtype=np.uint8).reshape(-1, sentence_width(dimension))
-    scale = rows[:, :_SCALE_BYTES].copy().view(np.float32)
-    return rows[:, _SCALE_BYTES:].view(np.int8).astype(np.float32) * scale
+    values, scale = _quantised(np.asarray(vectors, dtype=np.float32))
+    return (values.astype(np.int8).astype(np.float32) * scale).astype(np.float32)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import CorruptIndexError, Document, LocalIndex, PassageRow
+from index import CorruptIndexError, Document, LocalIndex, PassageRow, near_copies
 from index.local import text_blobs, vector_blobs
 from index.local.layout import STORE_NAME
 from index.local.migrations import (
@@ -43,8 +43,9 @@ def vector(seed: int) -> bytes:
     return unit_vector(seed).tobytes()
 
 
-def old_store(directory: Path, version: int) -> Path:
-    """A store as a version of this schema left it: its tables, and rows in each of them."""
+def old_store(directory: Path, version: int, signatures: bool = True) -> Path:
+    """A store as a version of this schema left it: its tables, and rows in each of them
+    (near-copy signatures from version 4, unless told not to)."""
     directory.mkdir()
     path = directory / STORE_NAME
     conn = sqlite3.connect(path, isolation_level=None)
@@ -87,7 +88,7 @@ def old_store(directory: Path, version: int) -> Path:
                 "INSERT INTO passages_fts(rowid, title, text) VALUES (?, ?, ?)",
                 (cursor.lastrowid, title, text[:end]),
             )
-        if version == 4:  # and the signatures and bylines (version 5's test reads them unset)
+        if version >= 4 and signatures:  # and the signatures and bylines
             write_signature_and_byline(conn, doc_id, text, json.loads(metadata))
     if version >= 3:  # and the counts of passages a term, as its writes kept them
         conn.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, passages_fts, row)")
@@ -143,12 +144,34 @@ def test_a_store_of_an_older_version_opens_whole(tmp_path: Path, version: int) -
 
 
 def test_a_store_of_this_version_is_left_as_it_is(tmp_path: Path) -> None:
-    directory = old_store(tmp_path / "index", SCHEMA_VERSION)
+    directory = old_store(tmp_path / "index", SCHEMA_VERSION, signatures=False)
     LocalIndex(directory, MODEL, DIMENSION).close()
     with sqlite3.connect(directory / STORE_NAME) as conn:
         assert schema_version(conn) == SCHEMA_VERSION
         # This version's store was written without signatures here: it is not refilled.
         assert conn.execute("SELECT COUNT(*) FROM copy_signatures").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("signature", ["kept", "damaged"])
+def test_deleting_a_document_takes_its_band_rows(tmp_path: Path, signature: str) -> None:
+    directory = old_store(tmp_path / "index", 5)
+    LocalIndex(directory, MODEL, DIMENSION).close()  # migration 6 drops the bands' index
+    path = directory / STORE_NAME
+    with sqlite3.connect(path) as conn:
+        assert conn.execute(
+            "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'copy_bands_by_doc'"
+        ).fetchone() == (0,)
+        if signature == "damaged":  # its bands cannot be worked out: every row is looked at
+            conn.execute("UPDATE copy_signatures SET signature = x'00' WHERE doc_id = 'a'")
+    index = LocalIndex(directory, MODEL, DIMENSION)
+    assert index.delete_document("a")
+    assert index.near_copies(["b"], 0.7) == {"b": []}
+    index.close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM copy_bands WHERE doc_id = 'a'").fetchone() == (0,)
+        assert conn.execute("SELECT COUNT(*) FROM copy_bands WHERE doc_id = 'b'").fetchone() == (
+            near_copies.BANDS,
+        )
 
 
 def test_a_store_of_a_later_version_is_refused_and_left_alone(tmp_path: Path) -> None:

@@ -192,8 +192,32 @@ def write_signature_and_byline(
 
 
 def delete_signature_and_byline(conn: sqlite3.Connection, doc_id: str) -> None:
-    for table in ("copy_signatures", "copy_bands", "bylines"):
+    # Band rows are found by the bands of the stored signature: an index of them by
+    # document would cost a tenth of a kilobyte a passage (migration 6 dropped it).
+    stored = conn.execute(
+        "SELECT signature FROM copy_signatures WHERE doc_id = ?", (doc_id,)
+    ).fetchone()
+    bands = _stored_bands(stored[0]) if stored else None
+    if bands is None:  # no readable signature: look through every band row
+        conn.execute("DELETE FROM copy_bands WHERE doc_id = ?", (doc_id,))
+    else:
+        conn.executemany(
+            "DELETE FROM copy_bands WHERE band = ? AND doc_id = ?",
+            [(band, doc_id) for band in bands],
+        )
+    for table in ("copy_signatures", "bylines"):
         conn.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
+
+
+def _stored_bands(stored: bytes) -> list[int] | None:
+    """The band keys of a stored signature; None when it is not one."""
+    if len(stored) != 4 * near_copies.PERMUTATIONS:
+        return None
+    return near_copies.band_keys(near_copies.from_bytes(stored))
+
+
+def _bands_without_document_index(conn: sqlite3.Connection) -> None:
+    conn.execute("DROP INDEX IF EXISTS copy_bands_by_doc")
 
 
 # The lexical index without a copy of the texts: FTS5 keeps only its postings, and a
@@ -319,6 +343,7 @@ MIGRATIONS = (
         _compact_rows,
         frees_space=True,
     ),
+    Migration(6, "near-copy bands without an index by document", _bands_without_document_index),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].number
 

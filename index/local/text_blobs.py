@@ -82,19 +82,14 @@ def text_checksum(text: str) -> int:
 def gaps_between(text: str, spans: Sequence[tuple[int, int]]) -> list[Gap]:
     """The runs of ``text`` that none of the spans covers (usually the white space between
     passages)."""
-    covered = bytearray(len(text))
-    for start, end in spans:
-        covered[start:end] = b"\x01" * (end - start)
     gaps: list[Gap] = []
-    offset = 0
-    while offset < len(text):
-        if covered[offset]:
-            offset += 1
-            continue
-        end = covered.find(b"\x01", offset)
-        end = len(text) if end < 0 else end
-        gaps.append((offset, text[offset:end]))
-        offset = end
+    covered_to = 0
+    for start, end in sorted(spans):
+        if start > covered_to:
+            gaps.append((covered_to, text[covered_to:start]))
+        covered_to = max(covered_to, end)
+    if covered_to < len(text):
+        gaps.append((covered_to, text[covered_to:]))
     return gaps
 
 

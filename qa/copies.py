@@ -18,9 +18,9 @@ replace or delete.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
-from index import PassageIndex, PassageRow, SearchResult
-from index.near_copies import shingles
+from index import PassageIndex, PassageRow, SearchResult, near_copies
 
 # Containment from which two passages are one story: between what syndicated copies score
 # and what distinct articles do (`python -m eval.folding` measures both, docs/results/copies.json).
@@ -32,6 +32,14 @@ COPY_SIMILARITY = 0.7
 # Near-copy articles read at most for one answer, to bound its cost for a story that ran
 # in hundreds of outlets.
 MAX_COPIES_READ = 50
+# Passage texts whose shingles are kept: a passage asked about often is shingled once
+# (shingling took a fifth of an answer's time); about 10 KB each.
+SHINGLED_TEXTS = 1024
+
+
+@lru_cache(maxsize=SHINGLED_TEXTS)
+def shingles(text: str) -> frozenset[int]:
+    return near_copies.shingles(text)
 
 
 def containment(first: frozenset[int], second: frozenset[int]) -> float:

@@ -4,14 +4,17 @@ footers, a sentence added or cut)."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from eval.syndication import syndicated_copies
-from index import near_copies
+from index import Document, LocalIndex, PassageRow, near_copies
+from index.local.layout import STORE_NAME
 from qa.copies import COPY_SIMILARITY, FOLD_THRESHOLD, containment, copy_groups, shingles
 from qa.encoding.encoder import Encoder
 from qa.intake.loaders import load_paths
@@ -160,3 +163,34 @@ def test_a_deleted_or_rewritten_copy_leaves_the_group(service: QAService) -> Non
         )
         service.add_document(restored)
         service.add_document(original)
+
+
+def test_only_documents_sharing_a_band_are_looked_up_for_copies(tmp_path: Path) -> None:
+    story_text = "The council voted on Tuesday to build a tidal barrier across the estuary. " * 4
+    other_text = "Rail workers walked out on Thursday over staffing on the night trains. " * 4
+    index = LocalIndex(tmp_path / "index", "a-model", 4)
+
+    def add(doc_id: str, text: str) -> None:
+        document = Document(doc_id, doc_id.title(), text, "Wire")
+        vector = np.array([[1.0, 0.0, 0.0, 0.0]], dtype=np.float32)
+        index.add_document(document, [PassageRow(0, doc_id, 0, 0, len(text), text)], vector)
+
+    def candidates() -> set[str]:
+        with sqlite3.connect(tmp_path / "index" / STORE_NAME) as conn:
+            return {row[0] for row in conn.execute("SELECT doc_id FROM copy_candidates")}
+
+    try:
+        add("story", story_text)
+        add("other", other_text)
+        assert candidates() == set()
+        assert index.near_copies(["story", "other"], COPY_SIMILARITY) == {"story": [], "other": []}
+        add("copy", "By Staff Writer. " + story_text)
+        assert candidates() == {"story", "copy"}
+        assert [doc_id for doc_id, _ in index.near_copies(["story"], COPY_SIMILARITY)["story"]] == [
+            "copy"
+        ]
+        assert index.delete_document("copy")
+        assert candidates() == set()
+        assert index.near_copies(["story"], COPY_SIMILARITY) == {"story": []}
+    finally:
+        index.close()

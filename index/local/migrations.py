@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,6 +148,8 @@ def _signatures_and_bylines(conn: sqlite3.Connection) -> None:
             doc_id TEXT PRIMARY KEY,
             author TEXT NOT NULL
         ) WITHOUT ROWID;
+        -- Kept by the writes below since migration 7, which fills it for older stores.
+        CREATE TABLE IF NOT EXISTS copy_candidates (doc_id TEXT PRIMARY KEY) WITHOUT ROWID;
         """,
     )
     for table in ("copy_signatures", "copy_bands", "bylines"):
@@ -184,11 +186,29 @@ def write_signature_and_byline(
         "INSERT INTO copy_signatures(doc_id, signature) VALUES (?, ?)",
         (doc_id, near_copies.to_bytes(signature)),
     )
+    bands = near_copies.band_keys(signature)
     conn.executemany(
         "INSERT OR IGNORE INTO copy_bands(band, doc_id) VALUES (?, ?)",
-        [(band, doc_id) for band in near_copies.band_keys(signature)],
+        [(band, doc_id) for band in bands],
     )
+    if sharing := _sharing_a_band(conn, doc_id, bands):
+        conn.executemany(
+            "INSERT OR IGNORE INTO copy_candidates(doc_id) VALUES (?)",
+            [(other,) for other in [doc_id, *sharing]],
+        )
     conn.execute("INSERT INTO bylines(doc_id, author) VALUES (?, ?)", (doc_id, author_of(metadata)))
+
+
+def _sharing_a_band(conn: sqlite3.Connection, doc_id: str, bands: Sequence[int]) -> list[str]:
+    """The other documents with at least one of these band keys."""
+    if not bands:
+        return []
+    rows = conn.execute(
+        f"SELECT DISTINCT doc_id FROM copy_bands WHERE band IN ({','.join('?' * len(bands))}) "
+        "AND doc_id != ?",
+        [*bands, doc_id],
+    ).fetchall()
+    return [str(row[0]) for row in rows]
 
 
 def delete_signature_and_byline(conn: sqlite3.Connection, doc_id: str) -> None:
@@ -199,14 +219,24 @@ def delete_signature_and_byline(conn: sqlite3.Connection, doc_id: str) -> None:
     ).fetchone()
     bands = _stored_bands(stored[0]) if stored else None
     if bands is None:  # no readable signature: look through every band row
-        conn.execute("DELETE FROM copy_bands WHERE doc_id = ?", (doc_id,))
-    else:
-        conn.executemany(
-            "DELETE FROM copy_bands WHERE band = ? AND doc_id = ?",
-            [(band, doc_id) for band in bands],
-        )
-    for table in ("copy_signatures", "bylines"):
+        bands = [
+            int(row[0])
+            for row in conn.execute("SELECT band FROM copy_bands WHERE doc_id = ?", (doc_id,))
+        ]
+    sharing = _sharing_a_band(conn, doc_id, bands)
+    conn.executemany(
+        "DELETE FROM copy_bands WHERE band = ? AND doc_id = ?", [(band, doc_id) for band in bands]
+    )
+    for table in ("copy_signatures", "bylines", "copy_candidates"):
         conn.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
+    # Those it was the only band-sharer of have no candidate copies left.
+    for other in sharing:
+        if not conn.execute(
+            "SELECT 1 FROM copy_bands b JOIN copy_bands o ON o.band = b.band "
+            "WHERE b.doc_id = ? AND o.doc_id != ? LIMIT 1",
+            (other, other),
+        ).fetchone():
+            conn.execute("DELETE FROM copy_candidates WHERE doc_id = ?", (other,))
 
 
 def _stored_bands(stored: bytes) -> list[int] | None:
@@ -218,6 +248,18 @@ def _stored_bands(stored: bytes) -> list[int] | None:
 
 def _bands_without_document_index(conn: sqlite3.Connection) -> None:
     conn.execute("DROP INDEX IF EXISTS copy_bands_by_doc")
+
+
+def _copy_candidates(conn: sqlite3.Connection) -> None:
+    # The documents sharing a band key with another: only theirs are worth a near-copy
+    # lookup, so an answer reads nothing more for the others.
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS copy_candidates (doc_id TEXT PRIMARY KEY) WITHOUT ROWID"
+    )
+    conn.execute(
+        "INSERT OR IGNORE INTO copy_candidates(doc_id) SELECT doc_id FROM copy_bands "
+        "WHERE band IN (SELECT band FROM copy_bands GROUP BY band HAVING COUNT(*) > 1)"
+    )
 
 
 # The lexical index without a copy of the texts: FTS5 keeps only its postings, and a
@@ -344,6 +386,7 @@ MIGRATIONS = (
         frees_space=True,
     ),
     Migration(6, "near-copy bands without an index by document", _bands_without_document_index),
+    Migration(7, "documents that may have near-copies", _copy_candidates),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].number
 

@@ -584,13 +584,22 @@ class PassageStore:
     def near_copies(
         self, doc_ids: Sequence[str], threshold: float
     ) -> dict[str, list[tuple[str, float]]]:
-        """For each stored document given, the others whose signatures estimate a Jaccard
-        similarity of ``threshold`` or more: found by their LSH band keys, then compared."""
+        """For each document given, the others whose signatures estimate a Jaccard
+        similarity of ``threshold`` or more: found by their LSH band keys, then compared.
+        Only documents sharing a band key with another are looked up; the others (and
+        documents not stored) have none."""
+        given = list(dict.fromkeys(str(doc_id) for doc_id in doc_ids))
+        found: dict[str, list[tuple[str, float]]] = {doc_id: [] for doc_id in given}
+        maybe = [
+            str(row[0])
+            for row in self._rows_where_in(
+                "SELECT doc_id FROM copy_candidates WHERE doc_id IN ({})", given
+            )
+        ]
         wanted = {
             str(doc_id): near_copies.from_bytes(stored)
             for doc_id, stored in self._rows_where_in(
-                "SELECT doc_id, signature FROM copy_signatures WHERE doc_id IN ({})",
-                list(dict.fromkeys(doc_ids)),
+                "SELECT doc_id, signature FROM copy_signatures WHERE doc_id IN ({})", maybe
             )
         }
         bands = sorted({band for sig in wanted.values() for band in near_copies.band_keys(sig)})
@@ -602,7 +611,8 @@ class PassageStore:
                 bands,
             )
         }
-        return near_copies.matches(wanted, candidates, threshold)
+        found.update(near_copies.matches(wanted, candidates, threshold))
+        return found
 
     def _rows_where_in(self, query: str, values: Sequence[object]) -> list[Any]:
         """The rows of ``query``, whose ``{}`` is filled with one placeholder a value."""

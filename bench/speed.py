@@ -400,6 +400,7 @@ def measure_served_scale(
     (``bench.synthetic_corpus``), one question at a time, from outside the server."""
     if not config.serve_scale:
         return None
+    from bench.disk_use import disk_by_part
     from bench.synthetic_corpus import build_synthetic_index
     from index.local.layout import STORE_NAME
     from qa.service import QAService
@@ -438,7 +439,8 @@ def measure_served_scale(
             client.close()
         server.stop()
         seeds.stop()
-    recall = _served_recall(target, questions + warm_questions)
+    recall = _served_recall(target, model, questions + warm_questions)
+    disk = disk_by_part(target, config.serve_scale)
 
     def pass_figures(timed: list[tuple[float, float]]) -> dict[str, Any]:
         return {
@@ -466,18 +468,22 @@ def measure_served_scale(
         "rss_mb": round(memory["VmRSS"] / 1024, 1),
         "peak_rss_mb": round(memory["VmHWM"] / 1024, 1),
         "vector_recall": recall,
+        "disk": disk,
     }
 
 
-def _served_recall(index_dir: Path, questions: list[str]) -> dict[str, Any]:
-    """The recall@10 of the served index's own vector file on the questions asked, once
-    the servers have stopped (exact search holds another copy of the vectors)."""
-    from bench.vector_scale import recall_of_vector_file
-    from index.local.layout import VECTOR_NAME
+def _served_recall(index_dir: Path, model: str, questions: list[str]) -> dict[str, Any]:
+    """The recall@10 of the served dense search (candidates re-ranked by the store) on the
+    questions asked, once the servers have stopped."""
+    from bench.vector_scale import served_recall
     from qa.encoding.encoder import load_encoder
 
-    queries = load_encoder(Settings()).encode_questions(list(dict.fromkeys(questions)))
-    return recall_of_vector_file(index_dir / VECTOR_NAME, np.asarray(queries, dtype=np.float32))
+    settings = Settings()
+    queries = load_encoder(settings).encode_questions(list(dict.fromkeys(questions)))
+    return served_recall(
+        index_dir, model, np.asarray(queries, dtype=np.float32),
+        hnsw_from=settings.hnsw_from, ivf_from=settings.ivf_from,
+    )  # fmt: skip
 
 
 def run_bench(config: BenchConfig, log: Path) -> dict[str, Any]:
@@ -629,12 +635,24 @@ def markdown(result: dict[str, Any]) -> str:
             f"| server memory after the questions / peak (MB) | {served['rss_mb']} / "
             f"{served['peak_rss_mb']} |",
             f"| store on disk / vector index (MB) | {served['store_mb']} / {served['vector_mb']} |",
-            f"| its vector index ({recall['index']}): recall@10 against exact search on "
-            f"these questions / share within {recall['near_cosine']} of the exact 10th score | "
+            f"| dense search as served ({recall['index']}, candidates re-ranked by the stored "
+            f"vectors): recall@10 against exact search over them, on these questions / share "
+            f"within {recall['near_cosine']} of the exact 10th score | "
             f"{recall['recall_at_10']} / {recall['near_recall_at_10']} |",
             f"| build: store / vector index (s) | {served['store_build_seconds']} / "
             f"{served['vector_build_seconds']} |",
         ]
+        if "disk" in served:
+            disk = served["disk"]
+            lines += [
+                "",
+                f"The index directory on disk: **{disk['bytes_a_passage']:,} bytes a passage** "
+                "(`bench/disk_use.py`), by part:",
+                "",
+                "| part | bytes a passage |",
+                "| --- | --- |",
+                *(f"| {part} | {size:,} |" for part, size in disk["parts_bytes_a_passage"].items()),
+            ]
     if result["scale"]:
         from bench.vector_scale import markdown as scale_table
 

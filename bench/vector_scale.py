@@ -24,7 +24,12 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from index.local.faiss_vectors import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_LINKS
+from index.local.faiss_vectors import (
+    HNSW_EF_CONSTRUCTION,
+    HNSW_LINKS,
+    RERANK_CANDIDATES,
+)
+from index.local.layout import HNSW_FROM, IVF_FROM, STORE_NAME
 
 # Search beams measured; the service uses index.local.faiss_vectors.HNSW_EF_SEARCH.
 EF_SEARCH_VALUES = (128, 256, 1024)
@@ -71,33 +76,59 @@ def _recall_at(k: int, found: np.ndarray, exact: np.ndarray) -> float:
     return float(np.mean([len(set(a) & set(e)) / k for a, e in zip(found, exact, strict=True)]))
 
 
-def recall_of_vector_file(path: Path, queries: np.ndarray, k: int = 10) -> dict[str, Any]:
-    """recall@k of a served index's vector file, searched as the service searches it,
-    against exact search over the vectors it holds; and the share of its results scoring
-    within ``NEAR`` of the exact k-th best, since near-duplicates tie beyond what any
-    approximate index can order."""
-    import faiss
+def served_recall(
+    index_dir: Path,
+    model: str,
+    queries: np.ndarray,
+    k: int = 10,
+    *,
+    hnsw_from: int = HNSW_FROM,
+    ivf_from: int = IVF_FROM,
+) -> dict[str, Any]:
+    """recall@k of the dense search a server of ``index_dir`` runs (its vector index's
+    candidates, re-ranked by the stored vectors), against exact search over the stored
+    vectors; and the share of its results scoring within ``NEAR`` of the exact k-th best,
+    since near-duplicates tie beyond what any approximate index can order."""
+    from index.local.local_index import LocalIndex
+    from index.local.sqlite_store import PassageStore
 
-    served: Any = faiss.read_index(str(path))
-    index: Any = faiss.downcast_index(served.index)  # the index under its id map
-    if not isinstance(index, faiss.IndexHNSW):
-        return {
-            "index": type(index).__name__,
-            "recall_at_10": 1.0,
-            "near_recall_at_10": 1.0,
-            "near_cosine": NEAR,
-        }
-    index.hnsw.efSearch = HNSW_EF_SEARCH
-    exact = faiss.IndexFlatIP(index.d)
-    exact.add(index.storage.reconstruct_n(0, index.ntotal))
-    exact_scores, exact_rows = exact.search(queries, k)
-    scores, rows = index.search(queries, k)  # rows of the same storage: comparable
-    recall = _recall_at(k, rows, exact_rows)
-    near = np.mean(scores >= exact_scores[:, k - 1 : k] - NEAR)
+    queries = np.asarray(queries, dtype=np.float32)
+    index = LocalIndex(
+        index_dir, model, queries.shape[1], hnsw_from, check_store=False, ivf_from=ivf_from
+    )
+    try:
+        kind = index.vector_kind
+        served = [index.search_dense(query, k) for query in queries]
+    finally:
+        index.close()
+    # Exact: every stored vector against every query, a batch of the store at a time.
+    best_scores = np.full((len(queries), k), -np.inf, dtype=np.float32)
+    best_keys = np.full((len(queries), k), -1, dtype=np.int64)
+    store = PassageStore(index_dir / STORE_NAME)
+    try:
+        for keys, vectors in store.iter_vectors():
+            scores = queries @ vectors.T
+            merged_scores = np.hstack([best_scores, scores])
+            merged_keys = np.hstack([best_keys, np.broadcast_to(keys, scores.shape)])
+            top = np.argsort(-merged_scores, axis=1, kind="stable")[:, :k]
+            best_scores = np.take_along_axis(merged_scores, top, axis=1)
+            best_keys = np.take_along_axis(merged_keys, top, axis=1)
+    finally:
+        store.close()
+    hits = [
+        len({key for key, _ in found} & set(exact.tolist())) / k
+        for found, exact in zip(served, best_keys, strict=True)
+    ]
+    near = [
+        np.mean([score >= kth - NEAR for _, score in found] + [False] * (k - len(found)))
+        for found, kth in zip(served, best_scores[:, k - 1], strict=True)
+    ]
     return {
-        "index": f"HNSW{HNSW_LINKS}, efSearch {HNSW_EF_SEARCH}",
-        "recall_at_10": round(float(recall), 4),
-        "near_recall_at_10": round(float(near), 4),
+        "index": kind,
+        "rerank_candidates": RERANK_CANDIDATES,
+        "queries": len(queries),
+        "recall_at_10": round(float(np.mean(hits)), 4),
+        "near_recall_at_10": round(float(np.mean(near)), 4),
         "near_cosine": NEAR,
     }
 

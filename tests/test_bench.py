@@ -45,6 +45,14 @@ def test_qa_bench_measures_the_server_beside_the_plain_recipe(small_bench: Path)
     )
     assert figures["ratios"]["scale_again_p50_over_p50"] > 0
     assert "300 synthetic passages" in table.read_text()
+    # Served recall re-ranks as the server does; the disk parts add up to the directory.
+    recall = served["vector_recall"]
+    assert recall["queries"] > 0 and 0.9 <= recall["recall_at_10"] <= 1.0
+    disk = served["disk"]
+    parts = disk["parts_bytes_a_passage"]
+    assert "vectors.faiss" in parts and parts["passages (text, vectors, sentence vectors)"] > 0
+    assert abs(sum(parts.values()) - disk["bytes_a_passage"]) <= len(parts)
+    assert "bytes a passage" in table.read_text()
 
 
 def test_qa_bench_refuses_bad_arguments(tmp_path: Path) -> None:

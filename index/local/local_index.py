@@ -350,6 +350,11 @@ class LocalIndex:
     ) -> list[SearchResult]:
         return self.results(self.search_dense(vector, k, filters))
 
+    @property
+    def vector_kind(self) -> str:
+        """The kind of vector index searched: flat, hnsw or ivf."""
+        return self._vectors.kind
+
     def search_dense(
         self, vector: np.ndarray, k: int, filters: SearchFilters | None = None
     ) -> list[tuple[int, float]]:

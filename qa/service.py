@@ -25,6 +25,7 @@ from qa.answers import (
 from qa.copies import also_ran_in, copy_groups
 from qa.dated_retrieval import DatedRetrieval, RecencySettings, retrieve_dated
 from qa.encoding.encoder import Encoder, load_encoder
+from qa.encoding.question_vectors import QuestionVectors
 from qa.highlight import score_sentences
 from qa.ingest import IngestSummary, Passager, WriteStatus, ingest_documents
 from qa.intake.loaders import LoadResult, load_paths
@@ -55,6 +56,7 @@ class QAService:
     def __init__(self, settings: Settings, encoder: Encoder, index: PassageIndex) -> None:
         self.settings = settings
         self.encoder = encoder
+        self._question_vectors = QuestionVectors(encoder, settings.question_cache)
         self.index = index
         self.passager = Passager(
             encoder,
@@ -129,7 +131,7 @@ class QAService:
         """Questions that arrived together, encoded in one go. ``busy``: more work waits,
         so the forward pass leaves a core free for it."""
         started = time.perf_counter()
-        vectors = self.encoder.encode_questions([q.text for q in questions], busy=busy)
+        vectors = self._question_vectors.encode([q.text for q in questions], busy=busy)
         return [
             EncodedQuestion(question, vector, started)
             for question, vector in zip(questions, vectors, strict=True)

@@ -148,6 +148,12 @@ class Settings(BaseSettings):
         ge=1,
         description="Passages from which auto builds the vector index as IVF instead of HNSW.",
     )
+    question_cache: int = Field(
+        4096,
+        ge=0,
+        description="Questions whose vectors are kept, so that one asked again skips the "
+        "model (0: none).",
+    )
     default_k: int = Field(5, ge=1, le=50, description="Passages returned when k is not given.")
     max_k: int = Field(50, ge=1, description="Largest k a client may ask for.")
     max_question_chars: int = Field(1000, ge=1, description="Longest question accepted.")

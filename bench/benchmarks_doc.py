@@ -1,6 +1,6 @@
 """docs/benchmarks.md, made from the latest measurements: ``make eval``'s report and the
-JSON of ``make bench`` (the server's and the page's), ``make bench-million`` and
-``python -m eval.folding``. Run by those
+JSON of ``make bench`` (the server's and the page's), ``make bench-million``,
+``make bench-scale`` and ``python -m eval.folding``. Run by those
 targets; never edited by hand.
 
     python -m bench.benchmarks_doc [--report F] [--bench F] [--page F] [--million F] [--out F]
@@ -16,6 +16,7 @@ from typing import Any
 
 from bench import dated as dated_bench
 from bench import page as page_bench
+from bench import scale as scale_bench
 from bench.speed import markdown
 
 QUALITY = """\
@@ -97,6 +98,23 @@ cache was dropped. For the second pass, the store was read into the page cache f
 other unique questions are asked. The synthetic vocabulary is only the source articles', so
 a question's words are found in far more passages than in a real archive. Its HNSW finds
 near-duplicates that tie with the exact top 10, hence the two recall figures.
+
+"""
+
+SCALE = """\
+## At scale
+
+`make bench-scale` (`bench/scale.py`) serves synthetic indexes of each size
+(`bench/synthetic_corpus.py`, built once into `data/bench`): articles of 10 passages, each
+a real SQuAD passage with one sentence swapped for another's, with the passage vectors
+blended as in the vector-only measurement. Before the first pass the index's files are
+dropped from the page cache, so the server reads them from disk as a freshly started one
+does; it takes turns with a server of the small index, so the ratio compares the same
+minutes. The second pass comes after the store was read into the page cache. Served recall
+is the dense search as the server runs it (the vector index's candidates ranked by the
+stored vectors) against exact search over the stored vectors. The synthetic vocabulary is
+only the source articles', so a question's words are found in far more passages than in
+a real archive.
 
 """
 
@@ -195,12 +213,15 @@ def render(
     backends: dict[str, Any] | None = None,
     copies: dict[str, Any] | None = None,
     time: dict[str, Any] | None = None,
+    scale: dict[str, Any] | None = None,
 ) -> str:
     parts = [
         "# Benchmarks\n\n",
-        "Made by `make eval`, `make bench` and `make bench-million` from their latest runs "
+        "Made by `make eval`, `make bench`, `make bench-million` and `make bench-scale` from "
+        "their latest runs "
         "in `docs/results/` (`report.md`, `bench.json`, `bench-page.json`, `bench-1m.json`, "
-        "`report-milvus.md`, `bench-backends.json`, `copies.json`, `bench-time.json`); do not "
+        "`report-milvus.md`, `bench-backends.json`, `copies.json`, `bench-time.json`, "
+        "`bench-scale.json`); do not "
         "edit by hand.\n\n",
         QUALITY,
         _without_title(report),
@@ -222,6 +243,8 @@ def render(
         parts += [COPIES, _copies_table(copies), "\n"]
     if million is not None:
         parts += [MILLION, markdown(million), "\n"]
+    if scale is not None:
+        parts += [SCALE, scale_bench.markdown(scale), "\n"]
     return "".join(parts).rstrip() + "\n"
 
 
@@ -250,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backends", type=Path, default=Path("docs/results/bench-backends.json"))
     parser.add_argument("--copies", type=Path, default=Path("docs/results/copies.json"))
     parser.add_argument("--time", type=Path, default=Path("docs/results/bench-time.json"))
+    parser.add_argument("--scale", type=Path, default=Path("docs/results/bench-scale.json"))
     parser.add_argument("--out", type=Path, default=Path("docs/benchmarks.md"))
     args = parser.parse_args(argv)
     if not args.report.is_file():
@@ -264,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         _json(args.backends),
         _json(args.copies),
         _json(args.time),
+        _json(args.scale),
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -105,3 +106,37 @@ def test_a_synthetic_index_is_made_of_real_sentences_and_reused(tmp_path: Path) 
     done = (target / DONE_NAME).stat().st_mtime_ns
     assert build_synthetic_index(source, target, 120, model, dimension, hnsw_from=50) == figures
     assert (target / DONE_NAME).stat().st_mtime_ns == done
+
+
+def test_bench_scale_measures_each_size_and_projects_ten_million(small_bench: Path) -> None:
+    out = small_bench / "scale.json"
+    result = subprocess.run(
+        [
+            sys.executable, "-m", "bench.scale", "--sizes", "150,300",
+            "--index", str(small_bench / "index"),
+            "--questions-from", str(SQUAD_TINY), "--ingest-sample", str(SQUAD_TINY),
+            "--questions", "3", "--work-dir", str(small_bench / "work"), "--json", str(out),
+        ],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    figures = json.loads(out.read_text())
+    runs = figures["runs"]
+    assert [run["passages"] for run in runs] == [150, 300]
+    for run in runs:
+        assert run["wall"]["p50_ms"] > 0 and run["rss_mb"] > 0
+        assert run["disk"]["bytes_a_passage"] > 0 and run["vector_recall"]["recall_at_10"] > 0.9
+    projected = figures["projection"]
+    assert projected["passages"] == 10_000_000 and projected["from_sizes"] == [150, 300]
+    per_passage = runs[1]["disk"]["bytes_a_passage"]
+    assert projected["disk_gb"] == round(per_passage * 10_000_000 / 1e9, 1)
+    assert projected["vector_index"] == "ivf"
+    assert "Projected to 10,000,000 passages" in result.stdout
+
+
+def test_bench_scale_refuses_sizes_that_are_not_whole_numbers() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.scale", "--sizes", "a lot"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2 and "whole numbers" in result.stderr

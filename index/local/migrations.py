@@ -212,17 +212,7 @@ def _sharing_a_band(conn: sqlite3.Connection, doc_id: str, bands: Sequence[int])
 
 
 def delete_signature_and_byline(conn: sqlite3.Connection, doc_id: str) -> None:
-    # Band rows are found by the bands of the stored signature: an index of them by
-    # document would cost a tenth of a kilobyte a passage (migration 6 dropped it).
-    stored = conn.execute(
-        "SELECT signature FROM copy_signatures WHERE doc_id = ?", (doc_id,)
-    ).fetchone()
-    bands = _stored_bands(stored[0]) if stored else None
-    if bands is None:  # no readable signature: look through every band row
-        bands = [
-            int(row[0])
-            for row in conn.execute("SELECT band FROM copy_bands WHERE doc_id = ?", (doc_id,))
-        ]
+    bands = _bands_of(conn, doc_id)
     sharing = _sharing_a_band(conn, doc_id, bands)
     conn.executemany(
         "DELETE FROM copy_bands WHERE band = ? AND doc_id = ?", [(band, doc_id) for band in bands]
@@ -231,12 +221,24 @@ def delete_signature_and_byline(conn: sqlite3.Connection, doc_id: str) -> None:
         conn.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
     # Those it was the only band-sharer of have no candidate copies left.
     for other in sharing:
-        if not conn.execute(
-            "SELECT 1 FROM copy_bands b JOIN copy_bands o ON o.band = b.band "
-            "WHERE b.doc_id = ? AND o.doc_id != ? LIMIT 1",
-            (other, other),
-        ).fetchone():
+        if not _sharing_a_band(conn, other, _bands_of(conn, other)):
             conn.execute("DELETE FROM copy_candidates WHERE doc_id = ?", (other,))
+
+
+def _bands_of(conn: sqlite3.Connection, doc_id: str) -> list[int]:
+    """A document's band keys, worked out from its stored signature: an index of the band
+    rows by document would cost a tenth of a kilobyte a passage (migration 6 dropped it)."""
+    stored = conn.execute(
+        "SELECT signature FROM copy_signatures WHERE doc_id = ?", (doc_id,)
+    ).fetchone()
+    if stored is None:  # bands are written with the signature, in one transaction
+        return []
+    readable = _stored_bands(stored[0])
+    if readable is not None:
+        return readable
+    # A damaged signature: look through every band row.
+    rows = conn.execute("SELECT band FROM copy_bands WHERE doc_id = ?", (doc_id,))
+    return [int(row[0]) for row in rows]
 
 
 def _stored_bands(stored: bytes) -> list[int] | None:

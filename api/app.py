@@ -55,6 +55,8 @@ def create_app(
                 loaded.count_documents(),
                 loaded.count_passages(),
             )
+            # Ready first: the store is read ahead while the first questions are answered.
+            loaded.index.read_ahead()
         except (StorageError, EncoderError) as error:  # named, with what to do: no traceback
             slot.problem = f"the index failed to load: {error}"
             log.error("the index failed to load: %s", error)

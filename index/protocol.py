@@ -123,4 +123,8 @@ class PassageIndex(Protocol):
     def flush(self) -> None:
         """Write what is kept in memory only (derived structures), after a batch of writes."""
 
+    def read_ahead(self) -> None:
+        """Ask for the index's local files to be read into memory in the background, where
+        they fit (a server's first questions then read no disk); nothing where none are."""
+
     def close(self) -> None: ...

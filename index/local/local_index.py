@@ -30,6 +30,7 @@ from index.local.faiss_vectors import HNSW_EF_CONSTRUCTION, RERANK_CANDIDATES, V
 from index.local.huge_pages import collapse_into_huge_pages
 from index.local.layout import HNSW_FROM, IVF_FROM, STORE_NAME, VECTOR_NAME, VectorIndexChoice
 from index.local.manifest import FORMAT_VERSION, Manifest, read_manifest, write_manifest
+from index.local.page_cache import read_ahead
 from index.local.sqlite_store import PassageStore
 from index.protocol import SearchFilters, SearchResult
 from index.records import Document, PassageRow
@@ -311,6 +312,10 @@ class LocalIndex:
             if self._dirty:
                 self._write_vectors(self._vectors, self._generation)
                 self._dirty = False
+
+    def read_ahead(self) -> None:
+        # The vector file is read whole at open; the store is read by the questions.
+        read_ahead([self.directory / STORE_NAME])
 
     def close(self) -> None:
         with self._lock:

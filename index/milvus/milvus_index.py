@@ -616,6 +616,9 @@ class MilvusIndex:
     def flush(self) -> None:
         """Nothing is kept in memory: every write is in Milvus when it returns."""
 
+    def read_ahead(self) -> None:
+        """Nothing: Milvus keeps its own data."""
+
     def close(self) -> None:
         disconnect(self._client, self.target)
 

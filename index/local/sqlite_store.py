@@ -584,23 +584,21 @@ class PassageStore:
     def near_copies(
         self, doc_ids: Sequence[str], threshold: float
     ) -> dict[str, list[tuple[str, float]]]:
-        """For each document given, the others whose signatures estimate a Jaccard
+        """For each stored document given, the others whose signatures estimate a Jaccard
         similarity of ``threshold`` or more: found by their LSH band keys, then compared.
-        Only documents sharing a band key with another are looked up; the others (and
-        documents not stored) have none."""
-        given = list(dict.fromkeys(str(doc_id) for doc_id in doc_ids))
-        found: dict[str, list[tuple[str, float]]] = {doc_id: [] for doc_id in given}
-        maybe = [
-            str(row[0])
-            for row in self._rows_where_in(
-                "SELECT doc_id FROM copy_candidates WHERE doc_id IN ({})", given
-            )
-        ]
+        Signatures and bands are read only for documents sharing a band key with another;
+        the others have none."""
+        rows = self._rows_where_in(
+            "SELECT s.doc_id, CASE WHEN c.doc_id IS NULL THEN NULL ELSE s.signature END "
+            "FROM copy_signatures s LEFT JOIN copy_candidates c ON c.doc_id = s.doc_id "
+            "WHERE s.doc_id IN ({})",
+            list(dict.fromkeys(doc_ids)),
+        )
+        found: dict[str, list[tuple[str, float]]] = {str(doc_id): [] for doc_id, _ in rows}
         wanted = {
             str(doc_id): near_copies.from_bytes(stored)
-            for doc_id, stored in self._rows_where_in(
-                "SELECT doc_id, signature FROM copy_signatures WHERE doc_id IN ({})", maybe
-            )
+            for doc_id, stored in rows
+            if stored is not None
         }
         bands = sorted({band for sig in wanted.values() for band in near_copies.band_keys(sig)})
         candidates = {

@@ -4,12 +4,17 @@ A server started on a machine that has not read its store lately answers its fir
 questions from disk, a random read for each passage. Asking the kernel to read the files
 ahead (``POSIX_FADV_WILLNEED``) turns that into one sequential read in the background,
 when the files fit in memory beside everything else.
+
+The kernel is asked from a child process: closing any descriptor of a database file drops
+every SQLite lock this process holds on it, so this process never opens the store itself.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,6 +22,14 @@ log = logging.getLogger(__name__)
 
 # Read ahead only files that take at most this share of the memory available.
 MEMORY_SHARE = 0.5
+# What the child process runs: WILLNEED on each path it is given.
+_ADVISE = (
+    "import os, sys\n"
+    "for path in sys.argv[1:]:\n"
+    "    fd = os.open(path, os.O_RDONLY)\n"
+    "    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)\n"
+    "    os.close(fd)\n"
+)
 
 
 def memory_available() -> int | None:
@@ -40,8 +53,17 @@ def read_ahead(paths: Sequence[Path]) -> bool:
     size = sum(path.stat().st_size for path in present)
     if available is None or size > MEMORY_SHARE * available or not hasattr(os, "posix_fadvise"):
         return False
-    for path in present:
-        with open(path, "rb") as handle:
-            os.posix_fadvise(handle.fileno(), 0, 0, os.POSIX_FADV_WILLNEED)
+    if not present:
+        return False
+    try:
+        advised = subprocess.run(
+            [sys.executable, "-c", _ADVISE, *map(str, present)], capture_output=True, timeout=120
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        log.warning("could not read %s ahead: %s", present[0].parent, error)
+        return False
+    if advised.returncode != 0:
+        log.warning("could not read %s ahead: %s", present[0].parent, advised.stderr[-500:])
+        return False
     log.info("reading %.1f GB of %s ahead into the page cache", size / 1e9, present[0].parent)
     return True

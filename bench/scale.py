@@ -159,6 +159,10 @@ def main(argv: list[str] | None = None) -> int:
     if not sizes or min(sizes) < 1:
         print("error: --sizes needs at least one positive size", file=sys.stderr)
         return 2
+    for path in (args.questions_from, args.ingest_sample, args.index):
+        if not path.exists():
+            print(f"error: {path} does not exist", file=sys.stderr)
+            return 2
     config = BenchConfig(
         index_dir=args.index,
         questions_file=args.questions_from,

@@ -11,6 +11,7 @@ before the dictionary reads back as well as one after.
 from __future__ import annotations
 
 import json
+import threading
 import zlib
 from collections.abc import Sequence
 
@@ -39,7 +40,8 @@ class UnknownDictionary(TextCorrupt):
 
 class TextCodec:
     """Compresses with the store's dictionary (none yet: plain zstd); decompresses any
-    frame whose dictionary it was given."""
+    frame whose dictionary it was given. Safe to share between threads: zstandard's own
+    (de)compressors are not, and two threads in one corrupt each other's output."""
 
     def __init__(self, dictionaries: Sequence[bytes] = ()) -> None:
         loaded = [zstandard.ZstdCompressionDict(data) for data in dictionaries]
@@ -53,9 +55,13 @@ class TextCodec:
         self._compressor = zstandard.ZstdCompressor(
             level=LEVEL, dict_data=newest, write_checksum=False, write_content_size=True
         )
+        self._compressing = threading.Lock()
+        self._decompressing = threading.Lock()
 
     def compress(self, text: str) -> bytes:
-        return self._compressor.compress(text.encode("utf-8"))
+        encoded = text.encode("utf-8")
+        with self._compressing:
+            return self._compressor.compress(encoded)
 
     def decompress(self, blob: bytes) -> str:
         try:
@@ -63,7 +69,9 @@ class TextCodec:
             decompressor = self._decompressors.get(dictionary_id)
             if decompressor is None:
                 raise UnknownDictionary(f"was compressed with unknown dictionary {dictionary_id}")
-            return decompressor.decompress(blob).decode("utf-8")
+            with self._decompressing:
+                decompressed = decompressor.decompress(blob)
+            return decompressed.decode("utf-8")
         except (zstandard.ZstdError, UnicodeDecodeError, TypeError) as error:
             raise TextCorrupt(f"cannot be decompressed ({error})") from error
 

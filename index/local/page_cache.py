@@ -50,7 +50,10 @@ def read_ahead(paths: Sequence[Path]) -> bool:
     cannot be asked)."""
     available = memory_available()
     present = [path for path in paths if path.is_file()]
-    size = sum(path.stat().st_size for path in present)
+    try:
+        size = sum(path.stat().st_size for path in present)
+    except OSError:  # gone meanwhile: nothing to read ahead, and no reason to fail
+        return False
     if available is None or size > MEMORY_SHARE * available or not hasattr(os, "posix_fadvise"):
         return False
     if not present:

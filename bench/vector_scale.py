@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +72,7 @@ def _search_times(index: Any, queries: np.ndarray, k: int) -> tuple[list[float],
     return times, np.vstack(found)
 
 
-def _recall_at(k: int, found: np.ndarray, exact: np.ndarray) -> float:
+def _recall_at(k: int, found: Sequence[Sequence[int]] | np.ndarray, exact: np.ndarray) -> float:
     """The share of each query's exact k best that were found, averaged over the queries."""
     return float(np.mean([len(set(a) & set(e)) / k for a, e in zip(found, exact, strict=True)]))
 
@@ -115,10 +116,7 @@ def served_recall(
             best_keys = np.take_along_axis(merged_keys, top, axis=1)
     finally:
         store.close()
-    hits = [
-        len({key for key, _ in found} & set(exact.tolist())) / k
-        for found, exact in zip(served, best_keys, strict=True)
-    ]
+    recall = _recall_at(k, [[key for key, _ in found] for found in served], best_keys)
     near = [
         np.mean([score >= kth - NEAR for _, score in found] + [False] * (k - len(found)))
         for found, kth in zip(served, best_scores[:, k - 1], strict=True)
@@ -127,7 +125,7 @@ def served_recall(
         "index": kind,
         "rerank_candidates": RERANK_CANDIDATES,
         "queries": len(queries),
-        "recall_at_10": round(float(np.mean(hits)), 4),
+        "recall_at_10": round(recall, 4),
         "near_recall_at_10": round(float(np.mean(near)), 4),
         "near_cosine": NEAR,
     }

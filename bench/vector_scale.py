@@ -28,7 +28,6 @@ from tqdm import tqdm
 from index.local.faiss_vectors import (
     HNSW_EF_CONSTRUCTION,
     HNSW_LINKS,
-    RERANK_CANDIDATES,
 )
 from index.local.layout import HNSW_FROM, IVF_FROM, STORE_NAME
 
@@ -98,7 +97,7 @@ def served_recall(
         index_dir, model, queries.shape[1], hnsw_from, check_store=False, ivf_from=ivf_from
     )
     try:
-        kind = index.vector_kind
+        kind, candidates = index.vector_kind, index.rerank_candidates
         served = [index.search_dense(query, k) for query in queries]
     finally:
         index.close()
@@ -123,7 +122,7 @@ def served_recall(
     ]
     return {
         "index": kind,
-        "rerank_candidates": RERANK_CANDIDATES,
+        "rerank_candidates": candidates,
         "queries": len(queries),
         "recall_at_10": round(recall, 4),
         "near_recall_at_10": round(float(np.mean(near)), 4),

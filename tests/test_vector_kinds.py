@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import faiss
 import numpy as np
 import pytest
 
 from index import Document, LocalIndex, PassageRow
+from index.local.faiss_vectors import VectorIndex, pq_parts
 from index.local.layout import VECTOR_NAME, VectorIndexChoice
 from index.local.manifest import read_manifest
 from index.protocol import SearchFilters
@@ -130,3 +132,24 @@ def test_a_setting_that_names_another_kind_rebuilds_the_index(
     manifest = read_manifest(tmp_path / "index")
     assert manifest is not None and manifest.vector_index == "IDMap2,Flat"
     assert (tmp_path / "index" / VECTOR_NAME).stat().st_mtime_ns != before
+
+
+def test_ivf_keeps_a_byte_for_every_six_dimensions_or_so() -> None:
+    assert [pq_parts(d) for d in (384, 768, 16, 100, 5)] == [64, 128, 2, 10, 1]
+    vectors = VectorIndex.new(DIMENSION, "ivf", 600)
+    vectors.add(np.arange(600), clustered_vectors(600))
+    assert vectors.kind == "ivf" and vectors.description.endswith(",PQ2x8")
+    assert vectors.rerank_candidates > VectorIndex.new(DIMENSION, "hnsw", 600).rerank_candidates
+    # Too few vectors for 256 centroids a slice: as many as they can fill.
+    few = VectorIndex.new(DIMENSION, "ivf", 600)
+    few.add(np.arange(40), clustered_vectors(40))
+    assert few.description.endswith(",PQ2x5") and len(few.search(clustered_vectors(1)[0], 5)[1])
+
+
+def test_an_ivf_index_of_8_bit_codes_from_an_older_version_is_rebuilt() -> None:
+    older = faiss.IndexIVFScalarQuantizer(
+        faiss.IndexFlatIP(DIMENSION), DIMENSION, 4, faiss.ScalarQuantizer.QT_8bit,
+        faiss.METRIC_INNER_PRODUCT,
+    )  # fmt: skip
+    assert VectorIndex(DIMENSION, older).kind == "ivf-sq8"
+    assert "builds no more" in (VectorIndexChoice("auto").rebuild_reason("ivf-sq8", 10) or "")

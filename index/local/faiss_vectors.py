@@ -4,8 +4,9 @@ Three kinds, chosen by size (``index.local.layout.VectorIndexChoice``):
 - flat: exact search over float32 vectors in memory; a few milliseconds up to 200,000.
 - hnsw: a graph over 8-bit codes (a quarter of float32's memory), searched with a wide
   beam; HNSW cannot delete, so deleted keys are filtered out until the next rebuild.
-- ivf: inverted lists of 8-bit codes, without a graph's memory or build time; a question
-  scans the lists nearest to it.
+- ivf: inverted lists of product codes (64 bytes a passage for 384 dimensions, against an
+  HNSW graph's 512), without a graph's build time; a question scans the lists nearest to
+  it, and a deeper list of candidates makes up for the coarser codes.
 
 Both approximate kinds only find candidates: their codes are coarser than the stored
 vectors, so ``LocalIndex`` re-ranks the candidates by the store's vectors.
@@ -37,8 +38,13 @@ HNSW_EF_SEARCH = 256
 IVF_TRAINING_PER_LIST = 64
 IVF_MAX_TRAINING = 300_000
 IVF_PROBES = 64
-# Candidates an approximate search returns for the exact re-rank, at least.
+# Product codes: a byte (256 centroids) for each slice of this many dimensions or more.
+PQ_DIMENSIONS_A_PART = 6
+PQ_BITS = 8
+# Candidates an approximate search returns for the exact re-rank, at least: product codes
+# misorder near neighbours more than 8-bit codes do, so IVF re-ranks more of them.
 RERANK_CANDIDATES = 64
+IVF_RERANK_CANDIDATES = 256
 # Bytes read at a time while checking a vector file's checksum.
 _CHECK_CHUNK = 16 << 20
 
@@ -60,13 +66,21 @@ def ivf_lists(passages: int) -> int:
     return max(1, min(65_536, round(4 * math.sqrt(max(passages, 1)))))
 
 
-def _new_ivf(dimension: int, lists: int) -> Any:
+def pq_parts(dimension: int) -> int:
+    """Slices a product code cuts a vector into: the most that divide the dimension and
+    leave each at least ``PQ_DIMENSIONS_A_PART`` dimensions (64 for 384)."""
+    most = max(1, dimension // PQ_DIMENSIONS_A_PART)
+    return max(parts for parts in range(1, most + 1) if dimension % parts == 0)
+
+
+def _new_ivf(dimension: int, lists: int, bits: int = PQ_BITS) -> Any:
     # faiss's Python constructor keeps the quantizer alive with the index.
-    return faiss.IndexIVFScalarQuantizer(
+    return faiss.IndexIVFPQ(
         faiss.IndexFlatIP(dimension),
         dimension,
         lists,
-        faiss.ScalarQuantizer.QT_8bit,
+        pq_parts(dimension),
+        bits,
         faiss.METRIC_INNER_PRODUCT,
     )
 
@@ -76,9 +90,11 @@ _single_threaded = threading.local()
 
 
 def _kind_of(index: Any) -> str:
-    """flat, hnsw or ivf; hnsw-flat for an older graph over float32 vectors."""
-    if isinstance(index, faiss.IndexIVFScalarQuantizer):
+    """flat, hnsw or ivf; hnsw-flat and ivf-sq8 for older kinds, rebuilt when opened."""
+    if isinstance(index, faiss.IndexIVFPQ):
         return "ivf"
+    if isinstance(index, faiss.IndexIVFScalarQuantizer):
+        return "ivf-sq8"
     if isinstance(index, faiss.IndexIDMap | faiss.IndexIDMap2):
         inner = faiss.downcast_index(index.index)
         if isinstance(inner, faiss.IndexHNSWSQ):
@@ -125,6 +141,13 @@ class VectorIndex:
         return self.kind == "flat"
 
     @property
+    def rerank_candidates(self) -> int:
+        """Candidates a search returns for the exact re-rank, at least (0: exact)."""
+        if self.exact:
+            return 0
+        return IVF_RERANK_CANDIDATES if self.kind == "ivf" else RERANK_CANDIDATES
+
+    @property
     def training_size(self) -> int:
         """How many vectors training wants (0: trained, or needs none)."""
         if self._index.is_trained:
@@ -137,10 +160,12 @@ class VectorIndex:
         """Fit the codes (and an IVF index's lists) to these vectors."""
         sample = np.ascontiguousarray(vectors, dtype=np.float32)
         if self.kind == "ivf":
-            # Never more lists than the sample can place a few points in.
+            # Never more lists than the sample can place a few points in, nor more
+            # centroids a slice than it has points.
             lists = max(1, min(int(self._index.nlist), len(sample) // 8))
-            if lists != self._index.nlist:
-                self._index = _new_ivf(self.dimension, lists)
+            bits = max(1, min(PQ_BITS, int(math.log2(max(len(sample), 2)))))
+            if lists != self._index.nlist or bits != self._index.pq.nbits:
+                self._index = _new_ivf(self.dimension, lists, bits)
             self._index.train(sample)
         elif self.kind == "hnsw":
             self._index.index.train(sample)
@@ -153,6 +178,8 @@ class VectorIndex:
         if self.kind == "hnsw":
             return f"IDMap,HNSW{HNSW_LINKS},SQ8,efConstruction{self.graph_ef_construction}"
         if self.kind == "ivf":
+            return f"IVF{int(self._index.nlist)},PQ{int(self._index.pq.M)}x{self._index.pq.nbits}"
+        if self.kind == "ivf-sq8":
             return f"IVF{int(self._index.nlist)},SQ8"
         return self.kind
 
@@ -277,7 +304,7 @@ class VectorIndex:
             params = faiss.SearchParametersHNSW()  # type: ignore[attr-defined]
             params.efSearch = max(HNSW_EF_SEARCH, k)
             params.sel = selector
-        elif self.kind == "ivf":
+        elif self.kind.startswith("ivf"):
             params = faiss.SearchParametersIVF()
             params.nprobe = IVF_PROBES
             params.sel = selector

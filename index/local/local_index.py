@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from index.errors import CorruptIndexError, storage_error
 from index.local import vector_blobs
-from index.local.faiss_vectors import HNSW_EF_CONSTRUCTION, RERANK_CANDIDATES, VectorIndex
+from index.local.faiss_vectors import HNSW_EF_CONSTRUCTION, VectorIndex
 from index.local.huge_pages import collapse_into_huge_pages
 from index.local.layout import HNSW_FROM, IVF_FROM, STORE_NAME, VECTOR_NAME, VectorIndexChoice
 from index.local.manifest import FORMAT_VERSION, Manifest, read_manifest, write_manifest
@@ -360,6 +360,11 @@ class LocalIndex:
         """The kind of vector index searched: flat, hnsw or ivf."""
         return self._vectors.kind
 
+    @property
+    def rerank_candidates(self) -> int:
+        """Candidates the vector index finds for the exact re-rank (0: it is exact)."""
+        return self._vectors.rerank_candidates
+
     def search_dense(
         self, vector: np.ndarray, k: int, filters: SearchFilters | None = None
     ) -> list[tuple[int, float]]:
@@ -374,7 +379,7 @@ class LocalIndex:
                 if not len(allowed):
                     return []
             exact = self._vectors.exact
-            depth = k if exact else max(k, RERANK_CANDIDATES)
+            depth = max(k, self._vectors.rerank_candidates)
             scores, keys = self._vectors.search(vector, depth, allowed)
         if exact:
             return [(int(key), float(score)) for key, score in zip(keys, scores, strict=True)]

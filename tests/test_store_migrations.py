@@ -204,3 +204,31 @@ def test_a_store_made_before_migrations_were_numbered_keeps_its_rows(tmp_path: P
         assert conn.execute("SELECT key FROM meta WHERE key LIKE '%generation'").fetchall() == [
             ("generation",)
         ]
+
+
+def test_eight_bit_sentence_vectors_are_kept_in_six_bits_once_migrated(tmp_path: Path) -> None:
+    directory = old_store(tmp_path / "index", 7)
+    path = directory / STORE_NAME
+    sentences = np.vstack([unit_vector(20), unit_vector(21)])
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "UPDATE passages SET sentence_spans = '[[0, 3], [4, 9]]', sentence_vectors = ? "
+            "WHERE doc_id = 'c'",
+            (vector_blobs.rows_to_bytes(sentences, 8),),
+        )
+    index = LocalIndex(directory, MODEL, DIMENSION)
+    (passage,) = index.passages_of("c")
+    read = index.passages([passage.key])[passage.key].sentence_vectors
+    assert read is not None and read.shape == (2, DIMENSION)
+    assert (np.sum(read * sentences, axis=1) > 0.99).all()
+    index.close()
+    with sqlite3.connect(path) as conn:
+        (stored,) = conn.execute(
+            "SELECT sentence_vectors FROM passages WHERE doc_id = 'c'"
+        ).fetchone()
+    assert (
+        len(stored)
+        == 2 * vector_blobs.row_width(DIMENSION, 6)
+        < len(vector_blobs.rows_to_bytes(sentences, 8))
+    )
+    assert check_local_index(directory).problems == []

@@ -376,6 +376,37 @@ def _int8_sentences(stored: bytes | None, spans_json: str, dimension: int) -> by
     return vector_blobs.rows_to_bytes(matrix) or None
 
 
+def _six_bit_sentences(conn: sqlite3.Connection) -> None:
+    # Sentence vectors from eight bits a value to six (index.local.vector_blobs): a
+    # quarter of most passages' rows. A row of another width is left for `qa check`.
+    dimension_row = conn.execute("SELECT value FROM meta WHERE key = 'dimension'").fetchone()
+    dimension = int(dimension_row[0]) if dimension_row else 0
+    if not dimension:
+        return
+    eight_bits = vector_blobs.row_width(dimension, 8)
+    (passages,) = conn.execute("SELECT COUNT(*) FROM passages").fetchone()
+    last = 0
+    with tqdm(
+        total=passages, desc="six-bit sentence vectors", unit="passage",
+        disable=passages < 100 * COMPACT_BATCH,
+    ) as progress:  # fmt: skip
+        while rows := conn.execute(
+            "SELECT key, sentence_spans, sentence_vectors FROM passages WHERE key > ? "
+            "ORDER BY key LIMIT ?",
+            (last, 20 * COMPACT_BATCH),
+        ).fetchall():
+            for key, spans_json, stored in rows:
+                sentences = len(json.loads(spans_json)) if spans_json else 0
+                if stored and sentences and len(stored) == eight_bits * sentences:
+                    matrix = vector_blobs.rows_from_bytes(stored, dimension, 8)
+                    conn.execute(
+                        "UPDATE passages SET sentence_vectors = ? WHERE key = ?",
+                        (vector_blobs.rows_to_bytes(matrix, vector_blobs.SENTENCE_BITS), key),
+                    )
+            last = rows[-1][0]
+            progress.update(len(rows))
+
+
 MIGRATIONS = (
     Migration(1, "documents and passages", _documents_and_passages),
     Migration(2, "the lexical index (FTS5)", _lexical_index),
@@ -389,6 +420,7 @@ MIGRATIONS = (
     ),
     Migration(6, "near-copy bands without an index by document", _bands_without_document_index),
     Migration(7, "documents that may have near-copies", _copy_candidates),
+    Migration(8, "sentence vectors in six bits", _six_bit_sentences, frees_space=True),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].number
 

@@ -49,33 +49,31 @@ def _document_from_row(row: Sequence[object], text: str = "") -> Document:
 
 
 def _sentence_blob(vectors: np.ndarray | None) -> bytes | None:
-    return vector_blobs.rows_to_bytes(vectors) or None
+    return vector_blobs.rows_to_bytes(vectors, vector_blobs.SENTENCE_BITS) or None
 
 
 def _sentence_matrices(
-    spans: Sequence[Sequence[tuple[int, int]]], blobs: Sequence[bytes | None]
+    spans: Sequence[Sequence[tuple[int, int]]], blobs: Sequence[bytes | None], dimension: int
 ) -> list[np.ndarray | None]:
-    """Each passage's stored sentence vectors as float32 rows (None when there are none),
-    decoded in one go: a decoding a passage was a visible part of a question's time."""
-    counts = [len(spans_of) if blob else 0 for spans_of, blob in zip(spans, blobs, strict=True)]
-    present = [(blob, count) for blob, count in zip(blobs, counts, strict=True) if blob and count]
-    widths = {len(blob) // count for blob, count in present}
-    if len(widths) > 1:  # never written so, but a damaged row must not hide the others
-        return [
-            _sentence_matrices([spans_of], [blob])[0]
-            for spans_of, blob in zip(spans, blobs, strict=True)
-        ]
-    width = widths.pop() if widths else 0
-    dimension = vector_blobs.row_dimension(width)
-    joined = b"".join(blob for blob, _ in present)
-    if not dimension or len(joined) != width * sum(counts):
-        return [None] * len(blobs)
-    every = vector_blobs.rows_from_bytes(joined, dimension)
-    matrices: list[np.ndarray | None] = []
-    first = 0
-    for count in counts:
-        matrices.append(every[first : first + count] if count else None)
-        first += count
+    """Each passage's stored sentence vectors as float32 rows (None when there are none or
+    they are damaged), decoded in one go for each width stored (eight bits before schema
+    8, six after): a decoding a passage was a visible part of a question's time."""
+    matrices: list[np.ndarray | None] = [None] * len(blobs)
+    by_bits: dict[int, list[int]] = {}
+    for at, (spans_of, blob) in enumerate(zip(spans, blobs, strict=True)):
+        if blob and spans_of and len(blob) % len(spans_of) == 0:
+            bits = vector_blobs.bits_of_width(len(blob) // len(spans_of), dimension)
+            if bits is not None:
+                by_bits.setdefault(bits, []).append(at)
+    for bits, places in by_bits.items():
+        every = vector_blobs.rows_from_bytes(
+            b"".join(blobs[at] or b"" for at in places), dimension, bits
+        )
+        first = 0
+        for at in places:
+            count = len(spans[at])
+            matrices[at] = every[first : first + count]
+            first += count
     return matrices
 
 
@@ -129,8 +127,8 @@ def _sentences_problem(spans: str, blob: bytes | None, dimension: int) -> str | 
         sentences = len(json.loads(spans))
     except ValueError:
         return "its sentence spans are not JSON"
-    expected = vector_blobs.row_width(dimension) * sentences
-    if blob is not None and sentences and len(blob) != expected:
+    widths = {vector_blobs.row_width(dimension, bits) for bits in (8, 6)}
+    if blob is not None and sentences and len(blob) not in {w * sentences for w in widths}:
         return f"its sentence vectors have {len(blob)} bytes for {sentences} sentences"
     return None
 
@@ -143,6 +141,7 @@ class PassageStore:
         self._lock = threading.RLock()
         self._terms = TermSplitter()
         self._published: dict[int, str] = {}
+        self._dimension = 0  # the bound model's, read on first use
         try:
             # isolation_level=None: no implicit transactions; writes use explicit BEGIN.
             self._conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -306,6 +305,13 @@ class PassageStore:
                 raise ModelMismatchError(
                     self.path.parent, (stored_model, int(stored_dimension)), (model, dimension)
                 )
+
+    def _vector_dimension(self) -> int:
+        """The dimension of the stored vectors (0 before a model is bound)."""
+        if not self._dimension:
+            bound = self.stored_model()
+            self._dimension = bound[1] if bound else 0
+        return self._dimension
 
     def stored_model(self) -> tuple[str, int] | None:
         with self._lock:
@@ -532,7 +538,7 @@ class PassageStore:
             [int(key) for key in keys],
         )
         spans = [_spans(row[6]) for row in rows]
-        matrices = _sentence_matrices(spans, [row[7] for row in rows])
+        matrices = _sentence_matrices(spans, [row[7] for row in rows], self._vector_dimension())
         return {
             int(key): PassageRow(
                 key, doc_id, ordinal, start, end, self._readable_text(key, blob), spans_of, matrix
@@ -714,7 +720,9 @@ class PassageStore:
             "SELECT key, vector, sentence_spans, sentence_vectors FROM passages WHERE key IN ({})",
             [int(k) for k in keys],
         )
-        matrices = _sentence_matrices([_spans(row[2]) for row in rows], [row[3] for row in rows])
+        matrices = _sentence_matrices(
+            [_spans(row[2]) for row in rows], [row[3] for row in rows], self._vector_dimension()
+        )
         return {
             int(key): (_passage_vector(blob), matrix)
             for (key, blob, _, _), matrix in zip(rows, matrices, strict=True)

@@ -83,11 +83,14 @@ def rows_from_bytes(joined: bytes, dimension: int, bits: int = PASSAGE_BITS) -> 
     scale = rows[:, :_SCALE_BYTES].copy().view(np.float32)
     if bits == 8:
         return rows[:, _SCALE_BYTES:].view(np.int8).astype(np.float32) * scale
-    triples = rows[:, _SCALE_BYTES:].reshape(len(rows), -1, 3).astype(np.int32)
-    word = triples[..., 0] | triples[..., 1] << 8 | triples[..., 2] << 16
-    codes = np.stack([word >> shift & 0x3F for shift in (0, 6, 12, 18)], axis=-1)
-    values = codes.reshape(len(rows), -1)[:, :dimension] - _LEVELS[6]
-    return values.astype(np.float32) * scale
+    # Each byte of a group in its own contiguous array first: bit operations on the strided
+    # views took four times as long, a visible part of a question at 400 a second.
+    b0, b1, b2 = np.ascontiguousarray(
+        rows[:, _SCALE_BYTES:].reshape(len(rows), -1, 3).transpose(2, 0, 1)
+    )
+    codes = np.stack([b0 & 63, b0 >> 6 | (b1 & 15) << 2, b1 >> 4 | (b2 & 3) << 4, b2 >> 2], axis=-1)
+    values = codes.reshape(-1, 4 * codes.shape[1]).astype(np.float32)
+    return (values[:, :dimension] - _LEVELS[6]) * scale
 
 
 def as_stored(vectors: np.ndarray) -> np.ndarray:

@@ -333,6 +333,28 @@ def test_passages_come_back_with_their_own_sentence_vectors(index: LocalIndex) -
         assert (np.abs(vectors - stored[i]) <= 1.25 * half_step + 1e-6).all()
 
 
+def test_a_passage_read_again_is_the_same_and_a_deleted_one_is_not_read(
+    index: LocalIndex, tmp_path: Path
+) -> None:
+    spans = ((0, 4), (5, 9))
+    sentences = np.vstack([unit(40), unit(41)])
+    document = Document("kept", "", "One. Two.", "", "", "", {}, "hash-kept")
+    index.add_document(
+        document, [PassageRow(0, "kept", 0, 0, 9, "One. Two.", spans, sentences)], unit(4)[None]
+    )
+    (key,) = [passage.key for passage in index.passages_of("kept")]
+    first = index.passages([key])[key]
+    again = index.passages([key, key + 1000])  # an unknown key is left out, as before
+    assert list(again) == [key] and again[key].text == first.text == "One. Two."
+    assert again[key].sentence_vectors is not None and first.sentence_vectors is not None
+    assert np.array_equal(again[key].sentence_vectors, first.sentence_vectors)
+    # Deleted by another process: this one, which has read it, no longer gives it.
+    other = LocalIndex(tmp_path / "index", MODEL, DIMENSION)
+    assert other.delete_document("kept")
+    other.close()
+    assert index.passages([key]) == {}
+
+
 @pytest.mark.parametrize("dimension", [384, 10])
 def test_six_bit_rows_keep_a_vector_close_in_three_quarters_of_the_bytes(dimension: int) -> None:
     from index.local import vector_blobs

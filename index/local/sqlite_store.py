@@ -13,6 +13,7 @@ import json
 import logging
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,6 +38,9 @@ log = logging.getLogger(__name__)
 
 # Passage dates remembered for recency (about 100 bytes each).
 PUBLISHED_CACHE = 200_000
+# Passages kept decoded (text, spans, sentence vectors: about 10 KB each). A key's row never
+# changes, so for one kept only whether it still exists is read again.
+PASSAGE_CACHE = 2048
 PAGE_SIZE = 16384
 
 # The stored columns of a document: its text is kept in its passages (and gaps).
@@ -149,6 +153,7 @@ class PassageStore:
         self._lock = threading.RLock()
         self._terms = TermSplitter()
         self._published: dict[int, str] = {}
+        self._decoded: OrderedDict[int, PassageRow] = OrderedDict()
         self._dimension = 0  # the bound model's, read on first use
         try:
             # isolation_level=None: no implicit transactions; writes use explicit BEGIN.
@@ -540,14 +545,26 @@ class PassageStore:
     def passages(self, keys: Sequence[int]) -> dict[int, PassageRow]:
         """Passages by key, with their sentences and sentence vectors; a missing key is
         left out."""
+        wanted = [int(key) for key in keys]
+        with self._lock:
+            present = [
+                int(key)
+                for (key,) in self._rows_where_in(
+                    "SELECT key FROM passages WHERE key IN ({})", wanted
+                )
+            ]
+            found = {key: self._decoded[key] for key in present if key in self._decoded}
+            for key in found:
+                self._decoded.move_to_end(key)
+        missing = [key for key in present if key not in found]
         rows = self._rows_where_in(
             "SELECT key, doc_id, ordinal, start_offset, end_offset, compressed_text, "
             "sentence_spans, sentence_vectors FROM passages WHERE key IN ({})",
-            [int(key) for key in keys],
+            missing,
         )
         spans = [_spans(row[6]) for row in rows]
         matrices = _sentence_matrices(spans, [row[7] for row in rows], self._vector_dimension())
-        return {
+        read = {
             int(key): PassageRow(
                 key, doc_id, ordinal, start, end, self._readable_text(key, blob), spans_of, matrix
             )
@@ -555,6 +572,12 @@ class PassageStore:
                 rows, spans, matrices, strict=True
             )
         }
+        with self._lock:
+            self._decoded.update(read)
+            while len(self._decoded) > PASSAGE_CACHE:
+                self._decoded.popitem(last=False)
+        merged = {**found, **read}
+        return {key: merged[key] for key in present if key in merged}
 
     def published_dates(self, keys: Sequence[int]) -> dict[int, str]:
         """The publication date of each passage's document. Remembered: a key is never

@@ -103,8 +103,8 @@ bench-page: install
 	  --json docs/results/bench-page.json
 	$(BIN)/python -m bench.benchmarks_doc
 
-# The same at a million passages, to docs/results/bench-1m.json: builds a 5 GB synthetic index once
-# into data/bench (about 40 minutes a million passages here), then takes about 20 minutes.
+# The same at a million passages, to docs/results/bench-1m.json: builds a 4 GB synthetic index once
+# into data/bench (about 35 minutes a million passages here), then takes about 20 minutes.
 bench-million: install
 	$(BIN)/qa ingest $(BENCH_ARTICLES) --index $(BENCH_INDEX)
 	$(BIN)/qa bench --index $(BENCH_INDEX) $(BENCH_QUESTIONS) --scale 100000,1000000 \
@@ -113,7 +113,7 @@ bench-million: install
 
 # The served index at each of SCALE_SIZES synthetic passages and a 10M projection
 # (bench/scale.py), to docs/results/bench-scale.json: the first run builds each synthetic
-# index into data/bench (about 5 KB and 40 minutes a million passages here).
+# index into data/bench (about 4 KB and 35 minutes a million passages here).
 SCALE_SIZES ?= 1000000,3000000
 bench-scale: install
 	$(BIN)/qa ingest $(BENCH_ARTICLES) --index $(BENCH_INDEX)

@@ -15,7 +15,8 @@ from index.local.layout import STORE_NAME
 
 # Store tables and indexes grouped into the parts reported; anything else is "other".
 PARTS = {
-    "passages (text, vectors, sentence vectors)": ("passages", "passages_by_doc"),
+    "passages (text, sentence vectors)": ("passages", "passages_by_doc"),
+    "passage vectors": ("passage_vectors",),
     "lexical index (FTS5 and term counts)": (
         "passages_fts_data", "passages_fts_idx", "passages_fts_docsize", "passages_fts_config",
         "term_passages",

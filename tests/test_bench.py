@@ -51,7 +51,7 @@ def test_qa_bench_measures_the_server_beside_the_plain_recipe(small_bench: Path)
     assert recall["queries"] > 0 and 0.9 <= recall["recall_at_10"] <= 1.0
     disk = served["disk"]
     parts = disk["parts_bytes_a_passage"]
-    assert "vectors.faiss" in parts and parts["passages (text, vectors, sentence vectors)"] > 0
+    assert "vectors.faiss" in parts and parts["passages (text, sentence vectors)"] > 0
     assert abs(sum(parts.values()) - disk["bytes_a_passage"]) <= len(parts)
     assert "bytes a passage" in table.read_text()
 

@@ -22,3 +22,28 @@ def test_files_that_fit_are_read_ahead_and_others_are_not(
     assert not page_cache.read_ahead([store])
     monkeypatch.setattr(page_cache, "memory_available", lambda: None)
     assert not page_cache.read_ahead([store])
+
+
+def test_a_store_s_passage_vectors_are_read_through_first(tmp_path: Path) -> None:
+    import numpy as np
+
+    from index import Document, LocalIndex, PassageRow
+
+    index = LocalIndex(tmp_path / "index", "test-model", 8)
+    text = "One passage."
+    document = Document("d", "", text, "", "", "", {}, "hash-d")
+    vector = np.eye(8, dtype=np.float32)[:1]
+    index.add_document(document, [PassageRow(0, "d", 0, 0, len(text), text)], vector)
+    store = tmp_path / "index" / "passages.sqlite3"
+    # Read by a process of its own, while this one keeps the store open and writable.
+    assert page_cache.read_ahead([store], tables_first=["passage_vectors"])
+    index.add_document(Document("e", "", text, "", "", "", {}, "hash-e"), [
+        PassageRow(0, "e", 0, 0, len(text), text)
+    ], vector)  # fmt: skip
+    assert index.count_documents() == 2
+    index.read_ahead()  # never raises
+    index.close()
+    # A file that is not a store: the tables cannot be read, and nothing is raised.
+    other = tmp_path / "other.bin"
+    other.write_bytes(b"x" * 10_000)
+    assert not page_cache.read_ahead([other], tables_first=["passage_vectors"])

@@ -78,11 +78,22 @@ def old_store(directory: Path, version: int, signatures: bool = True) -> Path:
                 (doc_id, title, seed + 1, text, metadata, f"hash-{doc_id}"),
             )
             stored_text, stored_vector, text_column = text[:end], vector(seed), "text"
-        cursor = conn.execute(
-            f"INSERT INTO passages(doc_id, ordinal, start_offset, end_offset, {text_column}, "
-            "vector, sentence_spans) VALUES (?, 0, 0, ?, ?, ?, ?)",
-            (doc_id, end, stored_text, stored_vector, json.dumps([[0, end]])),
-        )
+        if version >= 9:  # passage vectors in a table of their own
+            cursor = conn.execute(
+                f"INSERT INTO passages(doc_id, ordinal, start_offset, end_offset, {text_column}, "
+                "sentence_spans) VALUES (?, 0, 0, ?, ?, ?)",
+                (doc_id, end, stored_text, json.dumps([[0, end]])),
+            )
+            conn.execute(
+                "INSERT INTO passage_vectors(key, vector) VALUES (?, ?)",
+                (cursor.lastrowid, stored_vector),
+            )
+        else:
+            cursor = conn.execute(
+                f"INSERT INTO passages(doc_id, ordinal, start_offset, end_offset, {text_column}, "
+                "vector, sentence_spans) VALUES (?, 0, 0, ?, ?, ?, ?)",
+                (doc_id, end, stored_text, stored_vector, json.dumps([[0, end]])),
+            )
         if version >= 2:  # that version kept the lexical index in the same transaction
             conn.execute(
                 "INSERT INTO passages_fts(rowid, title, text) VALUES (?, ?, ?)",
@@ -232,3 +243,23 @@ def test_eight_bit_sentence_vectors_are_kept_in_six_bits_once_migrated(tmp_path:
         < len(vector_blobs.rows_to_bytes(sentences, 8))
     )
     assert check_local_index(directory).problems == []
+
+
+def test_passage_vectors_leave_with_their_passages_and_a_lost_one_is_named(
+    tmp_path: Path,
+) -> None:
+    directory = old_store(tmp_path / "index", 8)
+    index = LocalIndex(directory, MODEL, DIMENSION)  # migration 9 moves the vectors out
+    assert index.delete_document("b")
+    index.close()
+    path = directory / STORE_NAME
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM passage_vectors").fetchone() == (2,)
+        assert conn.execute(
+            "SELECT COUNT(*) FROM passage_vectors WHERE key NOT IN (SELECT key FROM passages)"
+        ).fetchone() == (0,)
+        conn.execute(
+            "DELETE FROM passage_vectors WHERE key IN (SELECT key FROM passages WHERE doc_id = 'c')"
+        )
+    report = check_local_index(directory)
+    assert [(d.doc_id, "vector is missing" in d.problem) for d in report.damaged] == [("c", True)]

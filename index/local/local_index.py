@@ -314,8 +314,9 @@ class LocalIndex:
                 self._dirty = False
 
     def read_ahead(self) -> None:
-        # The vector file is read whole at open; the store is read by the questions.
-        read_ahead([self.directory / STORE_NAME])
+        # The vector file is read whole at open; the store is read by the questions, its
+        # passage vectors (hundreds a question, for the re-rank) first.
+        read_ahead([self.directory / STORE_NAME], tables_first=["passage_vectors"])
 
     def close(self) -> None:
         with self._lock:

@@ -407,6 +407,23 @@ def _six_bit_sentences(conn: sqlite3.Connection) -> None:
             progress.update(len(rows))
 
 
+def _vectors_apart(conn: sqlite3.Connection) -> None:
+    # Passage vectors in a table of their own, about 40 to a page rather than one in each
+    # passage row: the exact re-rank reads hundreds a question, and a fresh server reads
+    # them ahead of the rest (a tenth of the store) in a second.
+    _run_script(
+        conn,
+        """
+        CREATE TABLE IF NOT EXISTS passage_vectors (
+            key INTEGER PRIMARY KEY,
+            vector BLOB NOT NULL
+        );
+        INSERT INTO passage_vectors(key, vector) SELECT key, vector FROM passages;
+        ALTER TABLE passages DROP COLUMN vector;
+        """,
+    )
+
+
 MIGRATIONS = (
     Migration(1, "documents and passages", _documents_and_passages),
     Migration(2, "the lexical index (FTS5)", _lexical_index),
@@ -421,6 +438,7 @@ MIGRATIONS = (
     Migration(6, "near-copy bands without an index by document", _bands_without_document_index),
     Migration(7, "documents that may have near-copies", _copy_candidates),
     Migration(8, "sentence vectors in six bits", _six_bit_sentences, frees_space=True),
+    Migration(9, "passage vectors in a table of their own", _vectors_apart, frees_space=True),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].number
 

@@ -11,6 +11,7 @@ every SQLite lock this process holds on it, so this process never opens the stor
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -22,9 +23,17 @@ log = logging.getLogger(__name__)
 
 # Read ahead only files that take at most this share of the memory available.
 MEMORY_SHARE = 0.5
-# What the child process runs: WILLNEED on each path it is given.
+# What the child process runs: the tables named on stdin read through first (walking a
+# table's pages with SQLite's dbstat reads each of them), then WILLNEED on each whole file.
+# Its own read-only connection: another process's descriptors leave this one's locks alone.
 _ADVISE = (
-    "import os, sys\n"
+    "import json, os, sqlite3, sys\n"
+    "tables = json.load(sys.stdin)\n"
+    "if tables:\n"
+    "    db = sqlite3.connect('file:' + sys.argv[1] + '?mode=ro', uri=True)\n"
+    "    for table in tables:\n"
+    "        db.execute('SELECT count(*) FROM dbstat WHERE name = ?', (table,)).fetchone()\n"
+    "    db.close()\n"
     "for path in sys.argv[1:]:\n"
     "    fd = os.open(path, os.O_RDONLY)\n"
     "    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)\n"
@@ -44,10 +53,11 @@ def memory_available() -> int | None:
     return None
 
 
-def read_ahead(paths: Sequence[Path]) -> bool:
-    """Ask the kernel to read these files into the page cache; whether it was asked (not
-    when they would take more than MEMORY_SHARE of the memory available, or the system
-    cannot be asked)."""
+def read_ahead(paths: Sequence[Path], tables_first: Sequence[str] = ()) -> bool:
+    """Ask the kernel to read these files into the page cache, after reading through the
+    SQLite tables ``tables_first`` of the first file; whether it was asked (not when they
+    would take more than MEMORY_SHARE of the memory available, or the system cannot be
+    asked)."""
     available = memory_available()
     present = [path for path in paths if path.is_file()]
     try:
@@ -60,7 +70,11 @@ def read_ahead(paths: Sequence[Path]) -> bool:
         return False
     try:
         advised = subprocess.run(
-            [sys.executable, "-c", _ADVISE, *map(str, present)], capture_output=True, timeout=120
+            [sys.executable, "-c", _ADVISE, *map(str, present)],
+            input=json.dumps(list(tables_first) if present == list(paths) else []),
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
     except (OSError, subprocess.TimeoutExpired) as error:
         log.warning("could not read %s ahead: %s", present[0].parent, error)

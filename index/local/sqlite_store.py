@@ -125,7 +125,9 @@ def _filter_clause(filters: SearchFilters) -> tuple[str, list[str]]:
     return " AND ".join(clauses) or "1", params
 
 
-def _passage_problem(vector: bytes, dimension: int) -> str | None:
+def _passage_problem(vector: bytes | None, dimension: int) -> str | None:
+    if vector is None:
+        return "its vector is missing"
     width = vector_blobs.row_width(dimension)
     if len(vector) != width:
         return f"its vector has {len(vector)} bytes, not {width}"
@@ -238,9 +240,10 @@ class PassageStore:
                     "SELECT gaps, text_crc FROM documents WHERE doc_id = ?", (doc_id,)
                 ).fetchone()
                 rows = self._conn.execute(
-                    "SELECT key, ordinal, start_offset, end_offset, compressed_text, vector, "
-                    "sentence_spans, sentence_vectors FROM passages WHERE doc_id = ? "
-                    "ORDER BY ordinal",
+                    "SELECT p.key, p.ordinal, p.start_offset, p.end_offset, p.compressed_text, "
+                    "v.vector, p.sentence_spans, p.sentence_vectors FROM passages p "
+                    "LEFT JOIN passage_vectors v ON v.key = p.key WHERE p.doc_id = ? "
+                    "ORDER BY p.ordinal",
                     (doc_id,),
                 ).fetchall()
                 indexed = self._rows_where_in(
@@ -376,20 +379,23 @@ class PassageStore:
             for passage, vector in zip(passages, vectors, strict=True):
                 cursor = self._conn.execute(
                     "INSERT INTO passages(doc_id, ordinal, start_offset, end_offset, "
-                    "compressed_text, vector, sentence_spans, sentence_vectors) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    "compressed_text, sentence_spans, sentence_vectors) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (
                         document.doc_id,
                         passage.ordinal,
                         passage.start,
                         passage.end,
                         self._codec.compress(passage.text),
-                        vector_blobs.rows_to_bytes(vector),
                         json.dumps(passage.sentence_spans),
                         _sentence_blob(passage.sentence_vectors),
                     ),
                 )
                 keys.append(int(cursor.lastrowid or 0))
+                self._conn.execute(
+                    "INSERT INTO passage_vectors(key, vector) VALUES (?, ?)",
+                    (keys[-1], vector_blobs.rows_to_bytes(vector)),
+                )
                 self._conn.execute(
                     "INSERT INTO passages_fts(rowid, title, text) VALUES (?, ?, ?)",
                     (keys[-1], document.title, passage.text),
@@ -456,6 +462,10 @@ class PassageStore:
         self._conn.executemany(
             "INSERT INTO passages_fts(passages_fts, rowid, title, text) VALUES ('delete', ?, ?, ?)",
             rows,
+        )
+        self._conn.execute(
+            "DELETE FROM passage_vectors WHERE key IN (SELECT key FROM passages WHERE doc_id = ?)",
+            (doc_id,),
         )
         self._conn.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
         self._conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
@@ -748,7 +758,8 @@ class PassageStore:
     def vectors_of(self, keys: Sequence[int]) -> dict[int, tuple[np.ndarray, np.ndarray | None]]:
         """The passage vector and the sentence vectors (None if not stored) of each key."""
         rows = self._rows_where_in(
-            "SELECT key, vector, sentence_spans, sentence_vectors FROM passages WHERE key IN ({})",
+            "SELECT p.key, v.vector, p.sentence_spans, p.sentence_vectors FROM passages p "
+            "JOIN passage_vectors v ON v.key = p.key WHERE p.key IN ({})",
             [int(k) for k in keys],
         )
         matrices = _sentence_matrices(
@@ -763,7 +774,7 @@ class PassageStore:
     def passage_vectors(self, keys: Sequence[int]) -> dict[int, np.ndarray]:
         """The stored vector of each passage (a missing key is left out)."""
         rows = self._rows_where_in(
-            "SELECT key, vector FROM passages WHERE key IN ({})", [int(k) for k in keys]
+            "SELECT key, vector FROM passage_vectors WHERE key IN ({})", [int(k) for k in keys]
         )
         vectors = _passage_vectors([blob for _, blob in rows])
         return {int(row[0]): vector for row, vector in zip(rows, vectors, strict=True)}
@@ -774,7 +785,7 @@ class PassageStore:
         while True:
             with self._lock:
                 rows = self._conn.execute(
-                    "SELECT key, vector FROM passages WHERE key > ? ORDER BY key LIMIT ?",
+                    "SELECT key, vector FROM passage_vectors WHERE key > ? ORDER BY key LIMIT ?",
                     (last_key, batch_size),
                 ).fetchall()
             if not rows:

@@ -23,17 +23,21 @@ log = logging.getLogger(__name__)
 
 # Read ahead only files that take at most this share of the memory available.
 MEMORY_SHARE = 0.5
-# What the child process runs: the tables named on stdin read through first (walking a
-# table's pages with SQLite's dbstat reads each of them), then WILLNEED on each whole file.
-# Its own read-only connection: another process's descriptors leave this one's locks alone.
+# What the child process runs: the tables named on stdin read through first (counting a
+# table's rows reads each of its pages), then WILLNEED on each whole file, which a table
+# that cannot be read does not stop. Its own read-only connection: another process's
+# descriptors leave this one's SQLite locks alone.
 _ADVISE = (
     "import json, os, sqlite3, sys\n"
     "tables = json.load(sys.stdin)\n"
-    "if tables:\n"
-    "    db = sqlite3.connect('file:' + sys.argv[1] + '?mode=ro', uri=True)\n"
+    "try:\n"
+    "    db = sqlite3.connect('file:' + sys.argv[1] + '?mode=ro', uri=True) if tables else None\n"
     "    for table in tables:\n"
-    "        db.execute('SELECT count(*) FROM dbstat WHERE name = ?', (table,)).fetchone()\n"
-    "    db.close()\n"
+    "        db.execute('SELECT count(*) FROM \"%s\"' % table.replace('\"', '')).fetchone()\n"
+    "    if db is not None:\n"
+    "        db.close()\n"
+    "except sqlite3.Error as error:\n"
+    "    print(error, file=sys.stderr)\n"
     "for path in sys.argv[1:]:\n"
     "    fd = os.open(path, os.O_RDONLY)\n"
     "    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)\n"

@@ -141,8 +141,14 @@ def _sentences_problem(spans: str, blob: bytes | None, dimension: int) -> str | 
         sentences = len(json.loads(spans))
     except ValueError:
         return "its sentence spans are not JSON"
-    widths = {vector_blobs.row_width(dimension, bits) for bits in (8, 6)}
-    if blob is not None and sentences and len(blob) not in {w * sentences for w in widths}:
+    if (
+        blob is not None
+        and sentences
+        and (
+            len(blob) % sentences
+            or vector_blobs.bits_of_width(len(blob) // sentences, dimension) is None
+        )
+    ):
         return f"its sentence vectors have {len(blob)} bytes for {sentences} sentences"
     return None
 
@@ -557,16 +563,20 @@ class PassageStore:
         left out."""
         wanted = [int(key) for key in keys]
         with self._lock:
-            present = [
-                int(key)
+            kept = [key for key in wanted if key in self._decoded]
+            # Of those kept, the ones still stored; the others are read whole below.
+            found = {
+                int(key): self._decoded[int(key)]
                 for (key,) in self._rows_where_in(
-                    "SELECT key FROM passages WHERE key IN ({})", wanted
+                    "SELECT key FROM passages WHERE key IN ({})", kept
                 )
-            ]
-            found = {key: self._decoded[key] for key in present if key in self._decoded}
-            for key in found:
-                self._decoded.move_to_end(key)
-        missing = [key for key in present if key not in found]
+            }
+            for key in kept:
+                if key in found:
+                    self._decoded.move_to_end(key)
+                else:  # deleted since it was read
+                    self._decoded.pop(key, None)
+            missing = [key for key in wanted if key not in found and key not in kept]
         rows = self._rows_where_in(
             "SELECT key, doc_id, ordinal, start_offset, end_offset, compressed_text, "
             "sentence_spans, sentence_vectors FROM passages WHERE key IN ({})",
@@ -587,7 +597,7 @@ class PassageStore:
             while len(self._decoded) > PASSAGE_CACHE:
                 self._decoded.popitem(last=False)
         merged = {**found, **read}
-        return {key: merged[key] for key in present if key in merged}
+        return {key: merged[key] for key in dict.fromkeys(wanted) if key in merged}
 
     def published_dates(self, keys: Sequence[int]) -> dict[int, str]:
         """The publication date of each passage's document. Remembered: a key is never

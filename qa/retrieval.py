@@ -193,7 +193,9 @@ class Retriever:
     ) -> Retrieved:
         wanted = max(k, CONFIDENCE_DEPTH)
         candidates_wanted = max(k, self.settings.candidates)
-        candidates = {key for key, _ in self.index.search_dense(vector, candidates_wanted, filters)}
+        # The dense search's cosines are the passages' own (exact, or re-ranked from the
+        # stored vectors): only the candidates BM25 alone found need their vectors read.
+        passage_cosine = dict(self.index.search_dense(vector, candidates_wanted, filters))
         bm25 = dict(
             self.index.search_lexical(
                 terms,
@@ -203,16 +205,16 @@ class Retriever:
                 term_cap=self.settings.lexical_term_cap,
             )
         )
-        candidates.update(bm25)
-        keys = sorted(candidates)
+        lexical_only = [key for key in bm25 if key not in passage_cosine]
+        for key, passage_vector in self.index.passage_vectors(lexical_only).items():
+            passage_cosine[key] = float(passage_vector @ vector)
         # Dense candidates that BM25 did not rank count as sharing no word with the
         # question: scoring them too changed no ranking and cost a second FTS5 query.
         top_bm25 = max(bm25.values(), default=0.0)
         lexical_weight = 1.0 - self.settings.passage_weight - self.settings.sentence_weight
         # The part of each candidate's score that is not its best sentence's.
-        rest, passage_cosine = {}, {}
-        for key, passage_vector in self.index.passage_vectors(keys).items():
-            passage_cosine[key] = float(passage_vector @ vector)
+        rest = {}
+        for key in sorted(passage_cosine):
             lexical = bm25.get(key, 0.0) / top_bm25 if top_bm25 > 0 else 0.0
             rest[key] = self.settings.passage_weight * passage_cosine[key]
             rest[key] += lexical_weight * lexical

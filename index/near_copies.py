@@ -37,13 +37,29 @@ _CHUNK = 8192
 def shingles(text: str) -> frozenset[int]:
     """The text's word 5-grams (case and punctuation ignored), as 32-bit hashes; a text of
     fewer words is one shingle."""
-    words = _WORD.findall(text.casefold())
+    words = words_of(text)
     if len(words) < SHINGLE_WORDS:
         return frozenset({zlib.crc32(" ".join(words).encode())}) if words else frozenset()
     return frozenset(
         zlib.crc32(" ".join(words[i : i + SHINGLE_WORDS]).encode())
         for i in range(len(words) - SHINGLE_WORDS + 1)
     )
+
+
+def words_of(text: str) -> list[str]:
+    """The words shingles are made of: case and punctuation ignored."""
+    return _WORD.findall(text.casefold())
+
+
+def process_shingles(text: str) -> frozenset[int]:
+    """The same word 5-grams as ``shingles``, each hashed as a tuple of its words, with
+    no string joined (faster, for the passages of every answer). Python's string hash
+    differs between processes: these compare texts in one process and are never stored."""
+    words = words_of(text)
+    if len(words) < SHINGLE_WORDS:
+        return frozenset({hash(tuple(words))}) if words else frozenset()
+    windows = zip(*(words[i:] for i in range(SHINGLE_WORDS)), strict=False)  # stops at the shortest
+    return frozenset(map(hash, windows))
 
 
 def signature(text: str) -> np.ndarray:

@@ -39,7 +39,7 @@ SHINGLED_TEXTS = 1024
 
 @lru_cache(maxsize=SHINGLED_TEXTS)
 def shingles(text: str) -> frozenset[int]:
-    return near_copies.shingles(text)
+    return near_copies.process_shingles(text)
 
 
 def containment(first: frozenset[int], second: frozenset[int]) -> float:

@@ -55,6 +55,21 @@ def test_containment_holds_across_a_shifted_boundary_and_not_between_stories() -
     assert containment(shingles(""), shingles(passage)) == 0.0
 
 
+def test_shingles_compared_in_a_process_are_the_stored_ones_hashed_otherwise() -> None:
+    texts = [
+        "The council voted to build a tidal barrier across the estuary. " * 3,
+        "By Staff Writer. The council voted to build a tidal barrier, it said on Monday.",
+        "Rail workers walked out.",
+        "",
+    ]
+    for first in texts:
+        assert len(near_copies.process_shingles(first)) == len(near_copies.shingles(first))
+        for second in texts:
+            stored = near_copies.shingles(first), near_copies.shingles(second)
+            compared = near_copies.process_shingles(first), near_copies.process_shingles(second)
+            assert containment(*compared) == containment(*stored)
+
+
 def exact_jaccard(first: str, second: str) -> float:
     a, b = shingles(first), shingles(second)
     return len(a & b) / len(a | b)

@@ -17,6 +17,7 @@ from index.local.layout import STORE_NAME
 PARTS = {
     "passages (text, sentence vectors)": ("passages", "passages_by_doc"),
     "passage vectors": ("passage_vectors",),
+    "passage dates": ("passage_dates",),
     "lexical index (FTS5 and term counts)": (
         "passages_fts_data", "passages_fts_idx", "passages_fts_docsize", "passages_fts_config",
         "term_passages",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,7 @@ def test_a_store_s_passage_vectors_are_read_through_first(tmp_path: Path) -> Non
     import numpy as np
 
     from index import Document, LocalIndex, PassageRow
+    from index.local.local_index import READ_FIRST
 
     index = LocalIndex(tmp_path / "index", "test-model", 8)
     text = "One passage."
@@ -35,6 +37,10 @@ def test_a_store_s_passage_vectors_are_read_through_first(tmp_path: Path) -> Non
     vector = np.eye(8, dtype=np.float32)[:1]
     index.add_document(document, [PassageRow(0, "d", 0, 0, len(text), text)], vector)
     store = tmp_path / "index" / "passages.sqlite3"
+    # The tables a server reads first are the store's: a name it lacks would stop the rest.
+    with sqlite3.connect(store) as conn:
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+    assert set(READ_FIRST) <= tables
     # Read by a process of its own, while this one keeps the store open and writable.
     assert page_cache.read_ahead([store], tables_first=["passage_vectors"])
     index.add_document(Document("e", "", text, "", "", "", {}, "hash-e"), [

@@ -88,6 +88,11 @@ def old_store(directory: Path, version: int, signatures: bool = True) -> Path:
                 "INSERT INTO passage_vectors(key, vector) VALUES (?, ?)",
                 (cursor.lastrowid, stored_vector),
             )
+            if version >= 10:  # and its date beside its key
+                conn.execute(
+                    "INSERT INTO passage_dates(key, published) VALUES (?, '2026-01-0' || ?)",
+                    (cursor.lastrowid, seed + 1),
+                )
         else:
             cursor = conn.execute(
                 f"INSERT INTO passages(doc_id, ordinal, start_offset, end_offset, {text_column}, "
@@ -263,3 +268,28 @@ def test_passage_vectors_leave_with_their_passages_and_a_lost_one_is_named(
         )
     report = check_local_index(directory)
     assert [(d.doc_id, "vector is missing" in d.problem) for d in report.damaged] == [("c", True)]
+
+
+def test_passage_dates_are_their_articles_and_a_lost_or_wrong_one_is_named(
+    tmp_path: Path,
+) -> None:
+    directory = old_store(tmp_path / "index", 9)
+    index = LocalIndex(directory, MODEL, DIMENSION)  # migration 10 copies the dates out
+    keys = {doc_id: [p.key for p in index.passages_of(doc_id)] for doc_id in ARTICLES}
+    assert index.published_dates(keys["a"] + keys["c"]) == {
+        keys["a"][0]: "2026-01-01",
+        keys["c"][0]: "2026-01-03",
+    }
+    assert index.delete_document("b")
+    index.close()
+    path = directory / STORE_NAME
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT key FROM passage_dates ORDER BY key").fetchall() == [
+            (keys["a"][0],),
+            (keys["c"][0],),
+        ]
+        conn.execute("UPDATE passage_dates SET published = '1999-01-01' WHERE key = ?", keys["a"])
+        conn.execute("DELETE FROM passage_dates WHERE key = ?", keys["c"])
+    problems = {d.doc_id: d.problem for d in check_local_index(directory).damaged}
+    assert "its date is not its article's" in problems["a"]
+    assert "its date is missing" in problems["c"]

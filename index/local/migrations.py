@@ -424,6 +424,22 @@ def _vectors_apart(conn: sqlite3.Connection) -> None:
     )
 
 
+def _passage_dates(conn: sqlite3.Connection) -> None:
+    # Each passage's publication date in a small table by key: the recency bonus reads it
+    # for every candidate, which through the passages table read a page of text each.
+    _run_script(
+        conn,
+        """
+        CREATE TABLE IF NOT EXISTS passage_dates (
+            key INTEGER PRIMARY KEY,
+            published TEXT NOT NULL
+        );
+        INSERT INTO passage_dates(key, published)
+            SELECT p.key, d.published FROM passages p JOIN documents d ON d.doc_id = p.doc_id;
+        """,
+    )
+
+
 MIGRATIONS = (
     Migration(1, "documents and passages", _documents_and_passages),
     Migration(2, "the lexical index (FTS5)", _lexical_index),
@@ -439,6 +455,7 @@ MIGRATIONS = (
     Migration(7, "documents that may have near-copies", _copy_candidates),
     Migration(8, "sentence vectors in six bits", _six_bit_sentences, frees_space=True),
     Migration(9, "passage vectors in a table of their own", _vectors_apart, frees_space=True),
+    Migration(10, "passages' publication dates by key", _passage_dates),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].number
 

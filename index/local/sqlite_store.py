@@ -243,12 +243,13 @@ class PassageStore:
         try:
             with self._lock:
                 stored = self._conn.execute(
-                    "SELECT gaps, text_crc FROM documents WHERE doc_id = ?", (doc_id,)
+                    "SELECT gaps, text_crc, published FROM documents WHERE doc_id = ?", (doc_id,)
                 ).fetchone()
                 rows = self._conn.execute(
                     "SELECT p.key, p.ordinal, p.start_offset, p.end_offset, p.compressed_text, "
-                    "v.vector, p.sentence_spans, p.sentence_vectors FROM passages p "
-                    "LEFT JOIN passage_vectors v ON v.key = p.key WHERE p.doc_id = ? "
+                    "v.vector, p.sentence_spans, p.sentence_vectors, t.published FROM passages p "
+                    "LEFT JOIN passage_vectors v ON v.key = p.key "
+                    "LEFT JOIN passage_dates t ON t.key = p.key WHERE p.doc_id = ? "
                     "ORDER BY p.ordinal",
                     (doc_id,),
                 ).fetchall()
@@ -262,7 +263,7 @@ class PassageStore:
         if not rows:
             return "it has no passages"
         pieces: list[tuple[int, str]] = []
-        for key, ordinal, start, end, blob, vector, spans, sentence_vectors in rows:
+        for key, ordinal, start, end, blob, vector, spans, sentence_vectors, day in rows:
             try:
                 text = self._decompress(blob)
                 problem = None
@@ -270,6 +271,8 @@ class PassageStore:
                     problem = f"its text is not characters {start}-{end} of the document"
             except TextCorrupt as error:
                 problem = f"its text {error}"
+            if problem is None and day != stored[2]:
+                problem = "its date is missing" if day is None else "its date is not its article's"
             problem = problem or _passage_problem(vector, dimension)
             problem = problem or _sentences_problem(spans, sentence_vectors, dimension)
             if problem is not None:
@@ -403,6 +406,10 @@ class PassageStore:
                     (keys[-1], vector_blobs.rows_to_bytes(vector)),
                 )
                 self._conn.execute(
+                    "INSERT INTO passage_dates(key, published) VALUES (?, ?)",
+                    (keys[-1], document.published),
+                )
+                self._conn.execute(
                     "INSERT INTO passages_fts(rowid, title, text) VALUES (?, ?, ?)",
                     (keys[-1], document.title, passage.text),
                 )
@@ -469,10 +476,11 @@ class PassageStore:
             "INSERT INTO passages_fts(passages_fts, rowid, title, text) VALUES ('delete', ?, ?, ?)",
             rows,
         )
-        self._conn.execute(
-            "DELETE FROM passage_vectors WHERE key IN (SELECT key FROM passages WHERE doc_id = ?)",
-            (doc_id,),
-        )
+        for table in ("passage_vectors", "passage_dates"):
+            self._conn.execute(
+                f"DELETE FROM {table} WHERE key IN (SELECT key FROM passages WHERE doc_id = ?)",
+                (doc_id,),
+            )
         self._conn.execute("DELETE FROM passages WHERE doc_id = ?", (doc_id,))
         self._conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
         delete_signature_and_byline(self._conn, doc_id)
@@ -605,8 +613,7 @@ class PassageStore:
         found = {key: self._published[key] for key in keys if key in self._published}
         missing = [key for key in keys if key not in found]
         rows = self._rows_where_in(
-            "SELECT p.key, d.published FROM passages p JOIN documents d "
-            "ON d.doc_id = p.doc_id WHERE p.key IN ({})",
+            "SELECT key, published FROM passage_dates WHERE key IN ({})",
             missing,
         )
         if len(self._published) + len(rows) > PUBLISHED_CACHE:

@@ -153,3 +153,14 @@ def test_an_ivf_index_of_8_bit_codes_from_an_older_version_is_rebuilt() -> None:
     )  # fmt: skip
     assert VectorIndex(DIMENSION, older).kind == "ivf-sq8"
     assert "builds no more" in (VectorIndexChoice("auto").rebuild_reason("ivf-sq8", 10) or "")
+
+
+def test_ivf_re_ranks_more_candidates_in_a_larger_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    from index.local import faiss_vectors
+
+    vectors = VectorIndex.new(DIMENSION, "ivf", 600)
+    vectors.add(np.arange(600), clustered_vectors(600))
+    assert vectors.rerank_candidates == faiss_vectors.IVF_RERANK_CANDIDATES
+    # Four times the size from which it grows: twice the candidates.
+    monkeypatch.setattr(faiss_vectors, "IVF_RERANK_FROM", 150)
+    assert vectors.rerank_candidates == 2 * faiss_vectors.IVF_RERANK_CANDIDATES

@@ -45,6 +45,9 @@ PQ_BITS = 8
 # misorder near neighbours more than 8-bit codes do, so IVF re-ranks more of them.
 RERANK_CANDIDATES = 64
 IVF_RERANK_CANDIDATES = 256
+# IVF re-ranks IVF_RERANK_CANDIDATES up to this many passages, and beyond as the square
+# root of the size grows: a larger index holds more neighbours that the codes misorder.
+IVF_RERANK_FROM = 1_000_000
 # Bytes read at a time while checking a vector file's checksum.
 _CHECK_CHUNK = 16 << 20
 
@@ -145,7 +148,10 @@ class VectorIndex:
         """Candidates a search returns for the exact re-rank, at least (0: exact)."""
         if self.exact:
             return 0
-        return IVF_RERANK_CANDIDATES if self.kind == "ivf" else RERANK_CANDIDATES
+        if self.kind != "ivf":
+            return RERANK_CANDIDATES
+        growth = math.sqrt(max(1.0, int(self._index.ntotal) / IVF_RERANK_FROM))
+        return round(IVF_RERANK_CANDIDATES * growth)
 
     @property
     def training_size(self) -> int:

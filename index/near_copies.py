@@ -34,32 +34,24 @@ _WORD = re.compile(r"\w+")
 _CHUNK = 8192
 
 
-def shingles(text: str) -> frozenset[int]:
-    """The text's word 5-grams (case and punctuation ignored), as 32-bit hashes; a text of
-    fewer words is one shingle."""
-    words = words_of(text)
+def _five_grams(text: str) -> list[tuple[str, ...]]:
+    """The text's word 5-grams, case and punctuation ignored; a text of fewer words is one."""
+    words = _WORD.findall(text.casefold())
     if len(words) < SHINGLE_WORDS:
-        return frozenset({zlib.crc32(" ".join(words).encode())}) if words else frozenset()
-    return frozenset(
-        zlib.crc32(" ".join(words[i : i + SHINGLE_WORDS]).encode())
-        for i in range(len(words) - SHINGLE_WORDS + 1)
-    )
+        return [tuple(words)] if words else []
+    return list(zip(*(words[i:] for i in range(SHINGLE_WORDS)), strict=False))  # to the shortest
 
 
-def words_of(text: str) -> list[str]:
-    """The words shingles are made of: case and punctuation ignored."""
-    return _WORD.findall(text.casefold())
+def shingles(text: str) -> frozenset[int]:
+    """The text's word 5-grams as 32-bit hashes, the same in every process: for storing."""
+    return frozenset(map(zlib.crc32, map(str.encode, map(" ".join, _five_grams(text)))))
 
 
 def process_shingles(text: str) -> frozenset[int]:
     """The same word 5-grams as ``shingles``, each hashed as a tuple of its words, with
     no string joined (faster, for the passages of every answer). Python's string hash
     differs between processes: these compare texts in one process and are never stored."""
-    words = words_of(text)
-    if len(words) < SHINGLE_WORDS:
-        return frozenset({hash(tuple(words))}) if words else frozenset()
-    windows = zip(*(words[i:] for i in range(SHINGLE_WORDS)), strict=False)  # stops at the shortest
-    return frozenset(map(hash, windows))
+    return frozenset(map(hash, _five_grams(text)))
 
 
 def signature(text: str) -> np.ndarray:

@@ -23,12 +23,15 @@ log = logging.getLogger(__name__)
 
 # Read ahead only files that take at most this share of the memory available.
 MEMORY_SHARE = 0.5
+# Linux reads at most its read-ahead window (128 KB to a few MB) for one WILLNEED, however
+# long the range: a whole file is asked for a chunk at a time.
+ADVICE_BYTES = 2 << 20
 # What the child process runs: the tables named on stdin read through first (counting a
-# table's rows reads each of its pages), then WILLNEED on each whole file, which a table
-# that cannot be read does not stop. Its own read-only connection: another process's
+# table's rows reads each of its pages), then WILLNEED on each file chunk by chunk, which a
+# table that cannot be read does not stop. Its own read-only connection: another process's
 # descriptors leave this one's SQLite locks alone.
 _ADVISE = (
-    "import json, os, sqlite3, sys\n"
+    f"import json, os, sqlite3, sys\nchunk = {ADVICE_BYTES}\n"
     "tables = json.load(sys.stdin)\n"
     "try:\n"
     "    db = sqlite3.connect('file:' + sys.argv[1] + '?mode=ro', uri=True) if tables else None\n"
@@ -40,7 +43,8 @@ _ADVISE = (
     "    print(error, file=sys.stderr)\n"
     "for path in sys.argv[1:]:\n"
     "    fd = os.open(path, os.O_RDONLY)\n"
-    "    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)\n"
+    "    for start in range(0, os.fstat(fd).st_size, chunk):\n"
+    "        os.posix_fadvise(fd, start, chunk, os.POSIX_FADV_WILLNEED)\n"
     "    os.close(fd)\n"
 )
 
@@ -78,7 +82,7 @@ def read_ahead(paths: Sequence[Path], tables_first: Sequence[str] = ()) -> bool:
             input=json.dumps(list(tables_first) if present == list(paths) else []),
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=600,  # a whole store, on a slow disk
         )
     except (OSError, subprocess.TimeoutExpired) as error:
         log.warning("could not read %s ahead: %s", present[0].parent, error)

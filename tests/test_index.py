@@ -129,6 +129,11 @@ def test_filters_restrict_the_search(index: LocalIndex) -> None:
         index, 1, 3, SearchFilters(published_from="2024-01-01")
     )
     assert top(index, 1, 3, SearchFilters(sources=("Nobody",))) == []
+    # As of a day: the undated pass, and so does a date-time on that day.
+    assert set(top(index, 1, 3, SearchFilters(published_by="2024-03-05"))) == {
+        "part1.", "part2.", "part3."
+    }  # fmt: skip
+    assert set(top(index, 1, 3, SearchFilters(published_by="2024-03-04"))) == {"part1.", "part3."}
 
 
 def test_an_index_built_with_another_model_is_refused(tmp_path: Path, index: LocalIndex) -> None:

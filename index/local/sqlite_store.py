@@ -115,13 +115,14 @@ def _filter_clause(filters: SearchFilters) -> tuple[str, list[str]]:
     if filters.published_from:
         clauses.append("d.published != '' AND d.published >= ?")
         params.append(filters.published_from)
+    # A date-time on the last day still counts: "~" sorts after every character of an ISO
+    # date-time. A bound on published itself lets the index on it end the range.
     if filters.published_to:
-        # A date-time on the last day still counts: compare its date part.
-        clauses.append("d.published != '' AND substr(d.published, 1, 10) <= ?")
-        params.append(filters.published_to)
-    if filters.published_by:
-        clauses.append("(d.published = '' OR substr(d.published, 1, 10) <= ?)")
-        params.append(filters.published_by)
+        clauses.append("d.published != '' AND d.published < ?")
+        params.append(f"{filters.published_to}~")
+    if filters.published_by:  # the undated ("") sort first: they pass
+        clauses.append("d.published < ?")
+        params.append(f"{filters.published_by}~")
     return " AND ".join(clauses) or "1", params
 
 

@@ -519,3 +519,57 @@ def test_a_write_that_fails_leaves_no_temporary_file(
     with pytest.raises(DiskFullError):
         index.local.manifest.write_atomically(tmp_path / "vectors.faiss", b"x" * 100)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_filter_admitting_most_articles_finds_what_listing_its_keys_finds(
+    index: LocalIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from index.local import local_index
+
+    for i in range(40):
+        # "news" i + 1 times: each passage has a BM25 score of its own.
+        text = "news " * (i + 1) + f"item{i}"
+        published = f"2024-03-{i % 28 + 1:02d}T08:00:00" if i % 4 else "2023-06-01"
+        document = Document(
+            f"d{i}", f"T{i}", text, "Paper" if i % 5 else "Wire", "", published, {}, f"h{i}"
+        )
+        index.add_document(document, [PassageRow(0, f"d{i}", 0, 0, len(text), text)], unit(i)[None])
+    listed: list[SearchFilters] = []
+    keys_matching = index._store.keys_matching
+
+    def listing(filters: SearchFilters) -> np.ndarray:
+        listed.append(filters)
+        return keys_matching(filters)
+
+    monkeypatch.setattr(index._store, "keys_matching", listing)
+    cases = [
+        SearchFilters(published_from="2024-03-01", published_to="2024-03-31"),  # 30 of 40
+        SearchFilters(published_by="2024-03-10"),  # 24: dates alone, from passage_dates
+        SearchFilters(sources=("Paper",)),  # 32: through the documents
+        SearchFilters(published_from="2023-01-01", published_to="2023-12-31"),  # 10: a quarter
+    ]
+
+    def searched() -> list[tuple[list[tuple[int, float]], list[tuple[int, float]]]]:
+        return [
+            (
+                index.search_dense(unit(seed), 3, filters),
+                index.search_lexical(["news"], 3, filters=filters),
+            )
+            for filters in cases
+            for seed in (3, 8, 21)
+        ]
+
+    wide = searched()
+    assert listed == []  # enough of the best unfiltered passed, every time
+    monkeypatch.setattr(local_index, "WIDE_FILTER_DEPTH", 1)
+    shallow = searched()
+    assert listed  # too few passed among as many as wanted: the keys were listed
+    monkeypatch.setattr(local_index, "WIDE_FILTER_SHARE", 2.0)  # never wide
+    listed.clear()
+    assert searched() == wide == shallow
+    assert len(listed) == len(cases) * 3  # by the dense search (BM25 filters in its query)
+    # The filters hold: each found passage's article passes.
+    for (dense, lexical), filters in zip(wide, [f for f in cases for _ in range(3)], strict=True):
+        assert dense and lexical
+        passing = index._store.keys_passing([key for key, _ in dense + lexical], filters)
+        assert passing == {key for key, _ in dense + lexical}

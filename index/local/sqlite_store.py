@@ -684,6 +684,34 @@ class PassageStore:
         with self._lock:
             return self._conn.execute(query.format(",".join("?" * len(values))), values).fetchall()
 
+    def documents_matching(self, filters: SearchFilters, limit: int) -> int:
+        """How many documents pass the filters, counted up to ``limit``."""
+        where, params = _filter_clause(filters)
+        with self._lock:
+            found = self._conn.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM documents d WHERE {where} LIMIT ?)",
+                [*params, limit],
+            ).fetchone()
+        return int(found[0])
+
+    def keys_passing(self, keys: Sequence[int], filters: SearchFilters) -> set[int]:
+        """Those of the keys whose documents pass the filters. Dates alone are read from
+        the passages' own (a small table) rather than through their documents."""
+        if not keys:
+            return set()
+        where, params = _filter_clause(filters)
+        marks = ",".join("?" * len(keys))
+        if filters.doc_ids or filters.sources:
+            query = (
+                "SELECT p.key FROM passages p JOIN documents d ON d.doc_id = p.doc_id "
+                f"WHERE p.key IN ({marks}) AND {where}"
+            )
+        else:  # the clause reads only d.published, which passage_dates holds too
+            query = f"SELECT d.key FROM passage_dates d WHERE d.key IN ({marks}) AND {where}"
+        with self._lock:
+            rows = self._conn.execute(query, [*(int(key) for key in keys), *params]).fetchall()
+        return {int(key) for (key,) in rows}
+
     def keys_matching(self, filters: SearchFilters) -> np.ndarray:
         """Keys of the passages whose documents pass the filters."""
         where, params = _filter_clause(filters)

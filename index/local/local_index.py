@@ -14,6 +14,7 @@ are behind the store's generation rebuilds them, checking at most once a second.
 from __future__ import annotations
 
 import logging
+import math
 import sqlite3
 import threading
 import time
@@ -189,8 +190,10 @@ class LocalIndex:
         self._checked_at = time.monotonic()
         # any_published_after's answers by day, with when each was read.
         self._dated_after: dict[str, tuple[bool, float]] = {}
-        # The documents counted for telling wide filters, with when they were counted.
+        # The documents counted for telling wide filters, with when they were counted, and
+        # each filter's verdict with when it was given (a question asks for both searches).
         self._documents_counted: tuple[int, float] | None = None
+        self._wide_filters: dict[SearchFilters, tuple[bool, float]] = {}
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -347,6 +350,7 @@ class LocalIndex:
             self._dirty = True
             self._dated_after.clear()
             self._documents_counted = None
+            self._wide_filters.clear()
             self._catch_up(generation)
 
     def delete_document(self, doc_id: str) -> bool:
@@ -359,6 +363,7 @@ class LocalIndex:
             self._dirty = True
             self._dated_after.clear()
             self._documents_counted = None
+            self._wide_filters.clear()
             self._catch_up(generation)
             return True
 
@@ -434,7 +439,7 @@ class LocalIndex:
             found = self._store.search_lexical(
                 terms, WIDE_FILTER_DEPTH * k, title_weight=title_weight, term_cap=term_cap
             )
-            keys = np.fromiter((key for key, _ in found), dtype=np.int64, count=len(found))
+            keys = [key for key, _ in found]
             passing = self._first_passing(keys, filters, k, WIDE_FILTER_DEPTH * k)
             if passing is not None:
                 return [found[i] for i in passing]
@@ -443,16 +448,24 @@ class LocalIndex:
         )
 
     def _admits_most(self, filters: SearchFilters) -> bool:
-        """Whether the filters let through WIDE_FILTER_SHARE of the documents or more."""
+        """Whether the filters let through WIDE_FILTER_SHARE of the documents or more;
+        remembered as any_published_after's answers are."""
         now = time.monotonic()
+        remembered = self._wide_filters.get(filters)
+        if remembered is not None and now - remembered[1] < REFRESH_INTERVAL_SECONDS:
+            return remembered[0]
         counted = self._documents_counted
         if counted is None or now - counted[1] >= REFRESH_INTERVAL_SECONDS:
             counted = self._documents_counted = (self._store.count_documents(), now)
-        wide = max(1, int(np.ceil(WIDE_FILTER_SHARE * counted[0])))
-        return self._store.documents_matching(filters, wide) >= wide
+        wide = max(1, math.ceil(WIDE_FILTER_SHARE * counted[0]))
+        found = self._store.documents_matching(filters, wide) >= wide
+        if len(self._wide_filters) >= 64:
+            self._wide_filters.clear()
+        self._wide_filters[filters] = (found, now)
+        return found
 
     def _first_passing(
-        self, keys: np.ndarray, filters: SearchFilters, wanted: int, asked: int
+        self, keys: np.ndarray | Sequence[int], filters: SearchFilters, wanted: int, asked: int
     ) -> np.ndarray | None:
         """The positions of the first ``wanted`` keys that pass the filters, in order,
         checked a few at a time; None when fewer pass, unless the search found fewer than
@@ -460,9 +473,9 @@ class LocalIndex:
         chosen: list[int] = []
         step = max(wanted, 64)
         for start in range(0, len(keys), step):
-            chunk = keys[start : start + step]
-            passing = self._store.keys_passing([int(key) for key in chunk], filters)
-            chosen.extend(start + i for i, key in enumerate(chunk) if int(key) in passing)
+            chunk = [int(key) for key in keys[start : start + step]]
+            passing = self._store.keys_passing(chunk, filters)
+            chosen.extend(start + i for i, key in enumerate(chunk) if key in passing)
             if len(chosen) >= wanted:
                 return np.asarray(chosen[:wanted], dtype=np.int64)
         return np.asarray(chosen, dtype=np.int64) if len(keys) < asked else None
